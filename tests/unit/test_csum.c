@@ -1,0 +1,74 @@
+/*
+ * test_csum.c -- RFC 1071 checksum and RFC 1624 incremental update, plus the
+ * address text helpers in bytes.c.
+ */
+#include <check.h>
+#include "bytes.h"
+#include "csum.h"
+#include <string.h>
+
+/* A real IPv4 header (from a capture) whose checksum is 0xb861. */
+static const uint8_t ip_hdr[20] = {
+    0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+    0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
+
+START_TEST(test_known_header)
+{
+    ck_assert_uint_eq(csum(ip_hdr, sizeof ip_hdr), 0); /* verifies to zero */
+    uint8_t h[20];
+    memcpy(h, ip_hdr, 20);
+    h[10] = h[11] = 0;
+    ck_assert_uint_eq(csum(h, 20), 0xb861);
+}
+END_TEST
+
+START_TEST(test_odd_length)
+{
+    const uint8_t b[3] = {0x01, 0x02, 0x03};
+    /* 0x0102 + 0x0300 = 0x0402 -> ~ = 0xfbfd */
+    ck_assert_uint_eq(csum(b, 3), 0xfbfd);
+}
+END_TEST
+
+START_TEST(test_incremental_ttl)
+{
+    uint8_t h[20];
+    memcpy(h, ip_hdr, 20);
+    uint16_t old_w = rd_be16(h + 8);
+    h[8] = 0x3f; /* TTL 64 -> 63 */
+    uint16_t inc = csum_update16(rd_be16(h + 10), old_w, rd_be16(h + 8));
+    h[10] = h[11] = 0;
+    ck_assert_uint_eq(inc, csum(h, 20));
+}
+END_TEST
+
+START_TEST(test_addr_text)
+{
+    uint32_t a;
+    char buf[18];
+    ck_assert_int_eq(ip4_parse("192.0.2.10", &a), 0);
+    ck_assert_uint_eq(a, LS_IP4(192, 0, 2, 10));
+    ck_assert_str_eq(ip4_fmt(a, buf), "192.0.2.10");
+    ck_assert_int_eq(ip4_parse("192.0.2", &a), -1);
+    ck_assert_int_eq(ip4_parse("192.0.2.256", &a), -1);
+    ck_assert_int_eq(ip4_parse("1.2.3.4x", &a), -1);
+    uint8_t m[6];
+    ck_assert_int_eq(mac_parse("02:00:00:00:00:0a", m), 0);
+    ck_assert_uint_eq(m[5], 0x0a);
+    ck_assert_str_eq(mac_fmt(m, buf), "02:00:00:00:00:0a");
+    ck_assert_int_eq(mac_parse("02:00:00:00:00", m), -1);
+    ck_assert_int_eq(mac_parse("02:00:00:00:00:0g", m), -1);
+}
+END_TEST
+
+Suite *csum_suite(void)
+{
+    Suite *s = suite_create("csum");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_known_header);
+    tcase_add_test(tc, test_odd_length);
+    tcase_add_test(tc, test_incremental_ttl);
+    tcase_add_test(tc, test_addr_text);
+    suite_add_tcase(s, tc);
+    return s;
+}
