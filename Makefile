@@ -96,13 +96,13 @@ $(APP_BINS): $(BUILD)/bin/%: $(BUILD)/obj/apps/%.o $(BASE_OBJ) $(call obj,$(wild
 	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(wildcard apps/lib/*.c)) $(BASE_OBJ) $(PKG_LIBS)
 
 # the test runner: every suite in tests/unit, every core
-$(BUILD)/gen/suites.h: $(UNIT_SRC)
+$(BUILD)/suites/suites.h: $(UNIT_SRC)
 	@mkdir -p $(dir $@)
 	@grep -ho '^Suite \*[a-z0-9_]*_suite(void)' $(UNIT_SRC) | sed 's/^Suite \*\(.*\)(void)/X(\1)/' | sort > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(BUILD)/obj/tests/unit/check_main.o: $(BUILD)/gen/suites.h
-$(BUILD)/obj/tests/unit/check_main.o: CFLAGS += -I$(BUILD)/gen
+$(BUILD)/obj/tests/unit/check_main.o: $(BUILD)/suites/suites.h
+$(BUILD)/obj/tests/unit/check_main.o: CFLAGS := -I$(BUILD)/suites $(CFLAGS)
 
 $(RUNNER): $(call obj,$(UNIT_SRC)) $(BASE_OBJ) $(call obj,$(CORE_SRC))
 	@mkdir -p $(dir $@)

@@ -1,0 +1,38 @@
+/*
+ * app.h -- what every application in apps/ shares: where it runs.
+ *
+ * `stackctl exec HOST CMD` sets LS_RUN_DIR, LS_TOPOLOGY, LS_HOST and
+ * LS_ENDPOINTS; app_init() reads them, loads the topology, and gives the
+ * app a ZeroMQ context and control clients for its host's services. Apps
+ * accept addresses or topology host names (also the run's hosts file).
+ */
+#ifndef LS_APP_H
+#define LS_APP_H
+
+#include <stdint.h>
+#include "ctl_client.h"
+#include "topology.h"
+
+typedef struct {
+    const char *prog;
+    char host[64];
+    char run_dir[256];
+    topo_t *topo;
+    const topo_host_t *h;
+    topo_mode_t mode;
+    void *zctx;
+} app_t;
+
+/* 0, or -1 after printing a clear error (not run under stackctl exec, ...). */
+int app_init(app_t *app, const char *prog);
+void app_fini(app_t *app);
+/* A control client for this host's LAYER service ("link", "net", "transport"). */
+ls_ctl_client_t *app_connect(app_t *app, const char *layer);
+/* Name or dotted quad -> address (topology names, then RUN/hosts). 0 / -1. */
+int app_resolve(app_t *app, const char *name, uint32_t *addr);
+/* Reverse: the topology name of addr, or NULL. */
+const char *app_name_of(app_t *app, uint32_t addr);
+/* Parse a time in seconds ("0.2", "1"); -1 if malformed or negative. */
+double app_parse_seconds(const char *s);
+
+#endif
