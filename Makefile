@@ -42,7 +42,9 @@ CORE_SRC   := $(foreach s,$(SVCS),$(call svc_core,$(s))) \
               $(filter-out orchestrator/stackctl.c,$(wildcard orchestrator/*.c)) \
               $(wildcard apps/lib/*.c)
 APP_SRC    := $(wildcard apps/*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c bench/*.c)
 UNIT_SRC   := $(wildcard tests/unit/*.c)
+TOOL_BINS  := $(foreach f,$(TOOL_SRC),$(BUILD)/bin/$(basename $(notdir $(f))))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 BASE_OBJ := $(call obj,$(COMMON_SRC)) $(BUILD)/obj/gen/layerstack.pb-c.o
@@ -65,7 +67,7 @@ deps:
 	@./scripts/deps.sh
 
 build: deps
-	@$(MAKE) --no-print-directory $(SVC_BINS) $(APP_BINS) $(ORCH_BIN) $(RUNNER)
+	@$(MAKE) --no-print-directory $(SVC_BINS) $(APP_BINS) $(ORCH_BIN) $(TOOL_BINS) $(RUNNER)
 
 $(GEN_C) $(GEN_H): proto/layerstack.proto
 	@mkdir -p build/gen
@@ -94,6 +96,14 @@ $(BUILD)/bin/stackctl: $(BUILD)/obj/orchestrator/stackctl.o $(BASE_OBJ) $(call o
 $(APP_BINS): $(BUILD)/bin/%: $(BUILD)/obj/apps/%.o $(BASE_OBJ) $(call obj,$(wildcard apps/lib/*.c))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(wildcard apps/lib/*.c)) $(BASE_OBJ) $(PKG_LIBS)
+
+# test tools and bench programs (tests/tools/*.c, bench/*.c): one binary each
+define tool_rule
+$(BUILD)/bin/$(basename $(notdir $(1))): $(call obj,$(1)) $(BASE_OBJ) $(call obj,$(wildcard apps/lib/*.c))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach f,$(TOOL_SRC),$(eval $(call tool_rule,$(f))))
 
 # the test runner: every suite in tests/unit, every core
 $(BUILD)/suites/suites.h: $(UNIT_SRC)
@@ -128,6 +138,12 @@ integration: build
 
 demo: build
 	@./scripts/demo.sh
+
+bench: build
+	@./bench/run.sh
+
+compose-test: build
+	@./scripts/compose-test.sh
 
 clean:
 	rm -rf build
