@@ -50,6 +50,7 @@ static const char *const s_usage =
     "  link HOST IF up|down       pull or plug a cable\n"
     "  trace [--pdu ID] [--host H] [--layer L] [--follow]   merged per-layer log\n"
     "  log-level SERVICE LEVEL    error|warn|info|pdu\n"
+    "  ctl SERVICE CMD [ARGS...]  send one raw control request and print the reply\n"
     "\n"
     "The run directory (logs, pcaps, sockets) is ./run unless --run-dir or $LS_RUN_DIR says otherwise.\n";
 
@@ -571,6 +572,24 @@ static int cmd_log_level(stackctl_t *sc, int argc, char **argv)
     return rc;
 }
 
+static int cmd_ctl(stackctl_t *sc, int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: stackctl ctl SERVICE CMD [ARGS...]   e.g. stackctl ctl hosta-link status\n");
+        return 2;
+    }
+    Ls__CtlReply *rep = stackctl_call(sc, argv[1], argv[2], (const char *const *)argv + 3, (size_t)(argc - 3), 3000);
+    if (!rep)
+        return 1;
+    for (size_t i = 0; i < rep->n_kv; i++)
+        printf("%s: %s\n", rep->kv[i]->key, rep->kv[i]->value);
+    for (size_t i = 0; i < rep->n_counters; i++)
+        printf("%s %llu\n", rep->counters[i]->name, (unsigned long long)rep->counters[i]->value);
+    int rc = stackctl_print_reply(rep, argv[1]);
+    ls_ctl_reply_free(&rep);
+    return rc;
+}
+
 /* ---- dispatch ---- */
 
 typedef struct {
@@ -583,7 +602,7 @@ static const s_cmd_t s_cmds[] = {
     {"exec", cmd_exec},       {"stats", cmd_stats},       {"ifconfig", cmd_ifconfig},
     {"arp", cmd_arp},         {"mac", cmd_mac},           {"link", cmd_link},
     {"route", cmd_route},     {"netstat", cmd_netstat},   {"ss", cmd_netstat},
-    {"trace", cmd_trace},     {"log-level", cmd_log_level},
+    {"trace", cmd_trace},     {"log-level", cmd_log_level}, {"ctl", cmd_ctl},
 };
 
 int main(int argc, char **argv)
