@@ -1,0 +1,141 @@
+/*
+ * tcp_int.h -- TCP engine internals shared by tcp.c (stack, sockets, timers,
+ * output) and tcp_input.c (RFC 9293 3.10.7 SEGMENT ARRIVES).
+ * Not for use outside transport-svc/tcp*.c.
+ */
+#ifndef LS_TCP_INT_H
+#define LS_TCP_INT_H
+
+#include "transport-svc/tcp.h"
+#include "tcp_wire.h"
+
+/* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+#define TCP_NS_MS 1000000ull
+#define TCP_NS_S 1000000000ull
+
+/* An out-of-order segment held for reassembly (sorted by seq). */
+typedef struct tcp_ooo {
+    struct tcp_ooo *next;
+    uint32_t seq, len;
+    bool fin;
+    uint8_t data[];
+} tcp_ooo_t;
+
+struct tcp_tcb {
+    tcp_stack_t *st;
+    int sock;                 /* socket id; -1: pending child or orphan */
+    bool orphan;              /* the app closed it; finishing alone */
+    tcp_state_t state;
+    uint32_t lip, rip;
+    uint16_t lport, rport;
+    bool port_owner;          /* bound this port (bind/ephemeral), not a child */
+    bool hashed;
+    tcp_tcb_t *hnext;         /* 4-tuple hash chain */
+    tcp_tcb_t *aprev, *anext; /* all TCBs */
+
+    /* listener side */
+    int backlog;
+    int n_syn, n_acc;
+    tcp_tcb_t *acc_head, *acc_tail; /* established, not yet accepted */
+    tcp_tcb_t *lnext;               /* listeners list */
+    tcp_tcb_t *parent;              /* child: its listener (until accepted) */
+    tcp_tcb_t *qnext;               /* accept-queue link */
+    bool passive;                   /* created by a listener */
+    bool in_accq;                   /* child: established, in the accept queue */
+
+    /* send sequence space (RFC 9293 3.3.1) */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_sndwnd;
+    uint8_t snd_wscale, rcv_wscale;
+    bool ws_ok;               /* both sides sent wscale (RFC 7323) */
+    uint16_t smss;            /* effective send MSS */
+    uint16_t rmss;            /* MSS we advertise (mtu - 40) */
+    uint8_t *sbuf;            /* unacked + unsent data; sbuf[0] has seq sbuf_seq */
+    uint32_t scap, slen, sbuf_seq;
+    bool fin_queued;          /* shutdown(SHUT_WR)/close: FIN after the data */
+    uint32_t fin_seq;
+    bool nodelay;
+
+    /* receive sequence space */
+    uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
+    uint8_t *rbuf;
+    uint32_t rcap, rlen;
+    tcp_ooo_t *ooo;
+    uint32_t ooo_bytes;
+    bool fin_rcvd;
+
+    /* timers: absolute deadlines, 0 = off; heap_key = earliest */
+    uint64_t rto_at, tw_at, delack_at, persist_at;
+    uint64_t heap_key;
+    size_t heap_idx;          /* SIZE_MAX when not in the heap */
+
+    /* RTT / RTO (RFC 6298) */
+    uint64_t srtt, rttvar, rto;
+    bool rtt_valid, rtt_timing, syn_rexmitted;
+    uint32_t rtt_seq;
+    uint64_t rtt_start;
+    int nrexmit;              /* consecutive timeouts (backoff exponent) */
+    uint32_t total_rexmit;
+    int persist_backoff;
+
+    /* congestion control (RFC 5681 / 6582) */
+    const tcp_cc_ops_t *cc;
+    uint32_t cwnd, ssthresh, dupacks, recover;
+    bool in_recovery;
+    int segs_unacked;         /* delayed ACK: full segments since the last ACK */
+
+    int err;                  /* hard error delivered to the app */
+    int soft_err;             /* last ICMP soft error (RFC 1122 4.2.3.9) */
+};
+
+struct tcp_stack {
+    tcp_cfg_t cfg;
+    tcp_io_t io;
+    uint8_t key[16];
+    bool force_iss;
+    uint32_t forced_iss;
+    tcp_tcb_t **htab;
+    size_t hsize;
+    tcp_tcb_t *all;
+    size_t count;
+    tcp_tcb_t *listeners;
+    tcp_tcb_t **socks;
+    size_t nsocks, sock_hint;
+    tcp_tcb_t **heap;
+    size_t heap_len, heap_cap;
+    uint32_t eph_next;
+    uint64_t cur_parent;      /* pdu id of the segment being processed, 0 if none */
+    uint8_t *obuf;            /* output scratch */
+    size_t ocap;
+};
+
+/* tcp.c helpers used by tcp_input.c */
+tcp_tcb_t *tcp_tcb_lookup(tcp_stack_t *st, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
+tcp_tcb_t *tcp_listener_lookup(tcp_stack_t *st, uint32_t lip, uint16_t lport);
+tcp_tcb_t *tcp_tcb_new_child(tcp_tcb_t *l, uint32_t lip, uint32_t rip, uint16_t rport, uint64_t now);
+void tcp_set_state(tcp_tcb_t *t, tcp_state_t ns, uint64_t now, const char *why);
+void tcp_conn_closed(tcp_tcb_t *t, int err, uint64_t now); /* -> CLOSED, event, maybe free */
+void tcp_timer_sync(tcp_tcb_t *t);
+void tcp_emit_event(tcp_tcb_t *t, tcp_event_t ev, int err);
+void tcp_take_options(tcp_tcb_t *t, const tcp_repr_t *r);
+uint32_t tcp_rcv_window(tcp_tcb_t *t);
+
+/* segment output */
+void tcp_send_syn(tcp_tcb_t *t, uint64_t now);          /* SYN or SYN-ACK per state */
+void tcp_send_ack(tcp_tcb_t *t, uint64_t now);
+void tcp_send_rst_for(tcp_stack_t *st, uint32_t src, uint32_t dst, const tcp_repr_t *r, uint64_t now);
+void tcp_send_rst(tcp_tcb_t *t, uint64_t now);           /* <SEQ=SND.NXT><CTL=RST> */
+void tcp_output(tcp_tcb_t *t, uint64_t now, bool force_ack);
+int tcp_retransmit_one(tcp_tcb_t *t, uint64_t now);
+void tcp_rtt_sample(tcp_tcb_t *t, uint64_t rtt);
+void tcp_rto_arm(tcp_tcb_t *t, uint64_t now);
+void tcp_cwnd_log(tcp_tcb_t *t, uint64_t now, const char *cause);
+
+extern const tcp_cc_ops_t tcp_cc_newreno;
+extern const tcp_cc_ops_t tcp_cc_none;
+
+#endif
