@@ -50,6 +50,9 @@ static const char *const s_usage =
     "  link HOST IF up|down       pull or plug a cable\n"
     "  trace [--pdu ID] [--host H] [--layer L] [--follow]   merged per-layer log\n"
     "  log-level SERVICE LEVEL    error|warn|info|pdu\n"
+    "Containers (docs/compose.md):\n"
+    "  compose [TOPOLOGY]         write the docker-compose.yml for TOPOLOGY to stdout\n"
+    "  idle                       the orchestrator container's command (stays up)\n"
     "  ctl SERVICE CMD [ARGS...]  send one raw control request and print the reply\n"
     "\n"
     "The run directory (logs, pcaps, sockets) is ./run unless --run-dir or $LS_RUN_DIR says otherwise.\n";
@@ -191,8 +194,33 @@ static int s_services(stackctl_t *sc, int print, size_t *ready, size_t *total)
     return 0;
 }
 
+typedef struct {
+    stackctl_t *sc;
+    int missing;
+} s_progcheck_t;
+
+static int s_check_prog(const topo_service_t *ts, void *arg)
+{
+    s_progcheck_t *pc = arg;
+    char path[1100];
+    if (strchr(ts->program, '/'))
+        snprintf(path, sizeof path, "%s", ts->program);
+    else
+        snprintf(path, sizeof path, "%s/%s", pc->sc->bin_dir, ts->program);
+    if (access(path, X_OK) != 0) {
+        fprintf(stderr, "stackctl up: %s needs program '%s', but %s is not an executable%s\n", ts->name,
+                ts->program, path, strchr(ts->program, '/') ? "" : " (run make, or name another program in the topology's layers:)");
+        pc->missing++;
+    }
+    return 0;
+}
+
+static int cmd_down(stackctl_t *sc, int argc, char **argv);
+
 static int cmd_up(stackctl_t *sc, int argc, char **argv)
 {
+    if (sc->mode == TOPO_MODE_TCP)
+        return cmd_compose_updown(sc, "up");
     const char *topo_arg = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -237,6 +265,13 @@ static int cmd_up(stackctl_t *sc, int argc, char **argv)
                 topo_destroy(&t);
                 return 1;
             }
+    }
+    /* every layer program must exist before anything starts */
+    s_progcheck_t pc = {sc, 0};
+    topo_service_list(t, s_check_prog, &pc);
+    if (pc.missing) {
+        topo_destroy(&t);
+        return 1;
     }
     mkdir(sc->run_dir, 0755);
     char path[700];
@@ -305,6 +340,7 @@ static int cmd_up(stackctl_t *sc, int argc, char **argv)
                     UP_TIMEOUT_MS / 1000);
             s_services(sc, 1, &ready, &total);
             fprintf(stderr, "see %s/log/*.stderr; stopping\n", sc->run_dir);
+            cmd_down(sc, 0, NULL);
             return 1;
         }
         s_wait_ms(50);
@@ -316,6 +352,8 @@ static int cmd_up(stackctl_t *sc, int argc, char **argv)
 
 static int cmd_down(stackctl_t *sc, int argc, char **argv)
 {
+    if (sc->mode == TOPO_MODE_TCP)
+        return cmd_compose_updown(sc, "down");
     pid_t pid = s_read_pid(sc);
     if (!pid) {
         printf("down: nothing running in %s\n", sc->run_dir);
@@ -343,6 +381,8 @@ static int cmd_down(stackctl_t *sc, int argc, char **argv)
 
 static int cmd_status(stackctl_t *sc, int argc, char **argv)
 {
+    if (sc->mode == TOPO_MODE_TCP) /* a container deployment: no native supervisor */
+        return cmd_compose_status(sc, argc, argv);
     if (!s_read_pid(sc)) {
         printf("status: nothing running in %s\n", sc->run_dir);
         return 1;
@@ -598,6 +638,7 @@ typedef struct {
 } s_cmd_t;
 
 static const s_cmd_t s_cmds[] = {
+    {"compose", cmd_compose}, {"idle", cmd_idle},
     {"up", cmd_up},           {"down", cmd_down},         {"status", cmd_status},
     {"exec", cmd_exec},       {"stats", cmd_stats},       {"ifconfig", cmd_ifconfig},
     {"arp", cmd_arp},         {"mac", cmd_mac},           {"link", cmd_link},
