@@ -261,10 +261,9 @@ static void s_stop_all(s_orch_t *o)
 
 int supervisor_main(int argc, char **argv)
 {
-    s_orch_t *op = calloc(1, sizeof *op);
-    if (!op)
+    s_orch_t *o = calloc(1, sizeof *o);
+    if (!o)
         return 1;
-#define o (*op)
     char err[512];
     const char *bin = NULL;
     for (int i = 1; i + 1 < argc; i++)
@@ -281,49 +280,48 @@ int supervisor_main(int argc, char **argv)
         av[ac++] = argv[i];
     }
     av[ac] = NULL;
-    if (ls_svc_init(&o.svc, ac, av, "orchestrator", "stackctl _supervise --topology F --run-dir D", err,
+    if (ls_svc_init(&o->svc, ac, av, "orchestrator", "stackctl _supervise --topology F --run-dir D", err,
                     sizeof err) != 0) {
         fprintf(stderr, "supervisor: %s\n", err);
         return 2;
     }
-    snprintf(o.bin_dir, sizeof o.bin_dir, "%s", bin ? bin : ".");
-    snprintf(o.topo_path, sizeof o.topo_path, "%s", o.svc.topo->path);
+    snprintf(o->bin_dir, sizeof o->bin_dir, "%s", bin ? bin : ".");
+    snprintf(o->topo_path, sizeof o->topo_path, "%s", o->svc.topo->path);
     size_t n = 0;
-    topo_service_list(o.svc.topo, s_count, &n);
-    o.kids = calloc(n ? n : 1, sizeof *o.kids);
-    topo_service_list(o.svc.topo, s_collect, &o);
+    topo_service_list(o->svc.topo, s_count, &n);
+    o->kids = calloc(n ? n : 1, sizeof *o->kids);
+    topo_service_list(o->svc.topo, s_collect, o);
 
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
     sigprocmask(SIG_BLOCK, &mask, NULL);
-    o.chld_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-    ls_loop_add_fd(o.svc.loop, o.chld_fd, s_chld_readable, &o);
-    ls_loop_add_timer(o.svc.loop, s_deadline, s_tick, &o);
-    ls_svc_set_ctl_handler(&o.svc, s_ctl, &o);
+    o->chld_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    ls_loop_add_fd(o->svc.loop, o->chld_fd, s_chld_readable, o);
+    ls_loop_add_timer(o->svc.loop, s_deadline, s_tick, o);
+    ls_svc_set_ctl_handler(&o->svc, s_ctl, o);
 
-    for (size_t i = 0; i < o.nkids; i++) {
-        s_child_t *k = &o.kids[i];
+    for (size_t i = 0; i < o->nkids; i++) {
+        s_child_t *k = &o->kids[i];
         char ep[400];
-        if (ls_svc_endpoint(&o.svc, k->name, TOPO_EP_CTL, NULL, 0, ep, sizeof ep) < 0) {
-            ls_logf(o.svc.log, LS_LOG_ERROR, "%s: %s", k->name, ep);
+        if (ls_svc_endpoint(&o->svc, k->name, TOPO_EP_CTL, NULL, 0, ep, sizeof ep) < 0) {
+            ls_logf(o->svc.log, LS_LOG_ERROR, "%s: %s", k->name, ep);
             continue;
         }
-        k->probe = ls_ctl_client_new(o.svc.zctx, ep);
-        ls_loop_add_socket(o.svc.loop, ls_ctl_client_socket(k->probe), s_probe_readable, k);
-        s_spawn(&o, k);
+        k->probe = ls_ctl_client_new(o->svc.zctx, ep);
+        ls_loop_add_socket(o->svc.loop, ls_ctl_client_socket(k->probe), s_probe_readable, k);
+        s_spawn(o, k);
     }
-    if (ls_svc_ready(&o.svc) < 0)
+    if (ls_svc_ready(&o->svc) < 0)
         return 1;
-    ls_loop_run(o.svc.loop);
-    ls_logf(o.svc.log, LS_LOG_INFO, "stopping %zu services", o.nkids);
-    s_stop_all(&o);
-    for (size_t i = 0; i < o.nkids; i++)
-        ls_ctl_client_destroy(&o.kids[i].probe);
-    free(o.kids);
-    close(o.chld_fd);
-    ls_svc_fini(&o.svc);
-#undef o
-    free(op);
+    ls_loop_run(o->svc.loop);
+    ls_logf(o->svc.log, LS_LOG_INFO, "stopping %zu services", o->nkids);
+    s_stop_all(o);
+    for (size_t i = 0; i < o->nkids; i++)
+        ls_ctl_client_destroy(&o->kids[i].probe);
+    free(o->kids);
+    close(o->chld_fd);
+    ls_svc_fini(&o->svc);
+    free(o);
     return 0;
 }
