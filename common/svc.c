@@ -7,6 +7,7 @@
  */
 #include "svc.h"
 #include "env.h"
+#include "fault_ctl.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -192,6 +193,12 @@ void ls_ctl_reply_fini(ls_ctl_reply_t *r)
         free(p->data.data);
     free(p->event);
     free(p->pdu_ids);
+    for (size_t i = 0; i < p->n_rules; i++) { /* filled by fault_ctl.c */
+        free(p->rules[i]->pipe);
+        free(p->rules[i]->spec);
+        free(p->rules[i]);
+    }
+    free(p->rules);
     ls_ctl_reply_init(r);
 }
 
@@ -322,6 +329,8 @@ static int s_builtin(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *r
         ls_loop_stop(svc->loop);
         return 0;
     }
+    if (strncmp(req->cmd, "fault-", 6) == 0 && strcmp(svc->role, "orchestrator") != 0)
+        return ls_fault_ctl(svc, req, rep); /* fault_ctl.c: rules on this service's pipes */
     if (strcmp(req->cmd, "log-level") == 0) {
         int lvl = req->n_args ? ls_log_level_parse(req->args[0]) : -1;
         if (lvl < 0) {

@@ -68,6 +68,8 @@ struct ls_svc {
     void *ctl_arg;
     uint64_t started_ns;
     uint64_t log_pdu;       /* per-PDU logging on? (cached level check) */
+    struct ls_pipe *pipes;  /* open pipes (pipe.c keeps the list): fault-* commands find them */
+    int pipe_timer;         /* pipe.c registered its fault-delay timer with the loop */
 };
 
 /* Parse options, load the topology, open log, counters, loop. -1 + err. */

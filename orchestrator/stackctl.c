@@ -48,7 +48,10 @@ static const char *const s_usage =
     "  route HOST [add|del DST/LEN [via GW] [dev IF]]   routing table (route -n style)\n"
     "  netstat HOST | ss HOST     TCP connections\n"
     "  link HOST IF up|down       pull or plug a cable\n"
-    "  trace [--pdu ID] [--host H] [--layer L] [--follow]   merged per-layer log\n"
+    "  trace [--pdu ID] [--flow F] [--host H] [--layer L] [--follow]   merged per-layer log\n"
+    "Break a layer, run lessons:\n"
+    "  fault add HOST PIPE DIR SPEC... [seed N] | list | del ID | clear   netem-style faults on a pipe\n"
+    "  scenario run FILE [--run-dir DIR] | list [DIR]   run a lesson (tests/scenarios/*.yaml)\n"
     "  log-level SERVICE LEVEL    error|warn|info|pdu\n"
     "Containers (docs/compose.md):\n"
     "  compose [TOPOLOGY]         write the docker-compose.yml for TOPOLOGY to stdout\n"
@@ -644,6 +647,7 @@ static const s_cmd_t s_cmds[] = {
     {"arp", cmd_arp},         {"mac", cmd_mac},           {"link", cmd_link},
     {"route", cmd_route},     {"netstat", cmd_netstat},   {"ss", cmd_netstat},
     {"trace", cmd_trace},     {"log-level", cmd_log_level}, {"ctl", cmd_ctl},
+    {"fault", cmd_fault},     {"scenario", cmd_scenario},
 };
 
 int main(int argc, char **argv)

@@ -32,5 +32,8 @@ int stackctl_print_reply(const Ls__CtlReply *rep, const char *service);
 int stackctl_service(stackctl_t *sc, const char *host, const char *layer, char *out, size_t cap);
 
 int cmd_trace(stackctl_t *sc, int argc, char **argv);
+/* cmd_fault.c: fault rules on pipes; scenario.c: lessons */
+int cmd_fault(stackctl_t *sc, int argc, char **argv);
+int cmd_scenario(stackctl_t *sc, int argc, char **argv);
 
 #endif
