@@ -226,3 +226,27 @@ char *ipv4_summary(const uint8_t *buf, size_t len, char *out, size_t cap)
               mf ? "+" : "");
     return out;
 }
+
+char *ipv4_summary_v(const uint8_t *buf, size_t len, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return out;
+    if (!buf || len < IP4_HDR_MIN || (rd_u8(buf) >> 4) != 4)
+        return ipv4_summary(buf, len, out, cap);
+    uint16_t fo = rd_be16(buf + IP4_OFF_FRAG);
+    const char *flags = (fo & IP4_FLAG_DF) ? ((fo & IP4_FLAG_MF) ? "DF+" : "DF")
+                        : (fo & IP4_FLAG_MF) ? "+" : "none";
+    uint8_t proto = rd_u8(buf + IP4_OFF_PROTO);
+    const char *pn = proto == IP_PROTO_ICMP ? "ICMP" : proto == IP_PROTO_TCP ? "TCP"
+                   : proto == IP_PROTO_UDP ? "UDP" : "unknown";
+    int n = snprintf(out, cap, "IP (tos 0x%x, ttl %u, id %u, offset %u, flags [%s], proto %s (%u), length %u) ",
+                     rd_u8(buf + IP4_OFF_TOS), rd_u8(buf + IP4_OFF_TTL), rd_be16(buf + IP4_OFF_ID),
+                     (unsigned)(fo & IP4_FRAG_MASK) * 8, flags, pn, proto, rd_be16(buf + IP4_OFF_LEN));
+    if (n < 0 || (size_t)n >= cap)
+        return out;
+    char rest[256];
+    ipv4_summary(buf, len, rest, sizeof rest);
+    /* drop the leading "IP " of the short form */
+    snprintf(out + n, cap - (size_t)n, "%s", strncmp(rest, "IP ", 3) == 0 ? rest + 3 : rest);
+    return out;
+}

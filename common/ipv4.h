@@ -75,6 +75,9 @@ void ipv4_set_checksum(uint8_t *buf);
 int ipv4_decrement_ttl(uint8_t *buf);
 /* tcpdump-style one-liner for a datagram (header + payload). Returns out. */
 char *ipv4_summary(const uint8_t *buf, size_t len, char *out, size_t cap);
+/* tcpdump -v style: "IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto ICMP (1),
+ * length 84) 192.0.2.10 > 198.51.100.10: ICMP echo request, ..." (net-svc's log lines). */
+char *ipv4_summary_v(const uint8_t *buf, size_t len, char *out, size_t cap);
 /* Protocol name for summaries: "icmp", "tcp", "udp", or NULL. */
 const char *ipv4_proto_name(uint8_t proto);
 

@@ -103,12 +103,29 @@ static void s_log_pdu(net_core_t *c, const char *ev, const char *dir, uint64_t p
 {
     if (!ls_log_on(c->log, LS_LOG_PDU))
         return;
-    char s[256];
-    ipv4_summary(d, len, s, sizeof s);
+    char s[400];
+    ipv4_summary_v(d, len, s, sizeof s);
     ls_logev(c->log, LS_LOG_PDU,
              &(ls_logev_t){.now_ns = now, .layer = "net", .dir = dir, .ev = ev, .pdu = pdu,
                            .parents = parents, .nparents = np, .ifname = ifname},
              "%s", s);
+}
+
+/* The route a forwarded datagram takes (and its TTL change), for traces:
+ * "route 198.51.100.0/24 dev eth1 (connected) -> next hop 198.51.100.10, ttl 64 -> 63". */
+static void s_log_route(net_core_t *c, uint32_t dst, const route_result_t *r, uint64_t pdu,
+                        uint64_t now, uint8_t ttl)
+{
+    if (!ls_log_on(c->log, LS_LOG_PDU))
+        return;
+    char d[16], nh[16];
+    uint32_t net = dst & route_mask(r->prefix_len);
+    ls_logev(c->log, LS_LOG_PDU,
+             &(ls_logev_t){.now_ns = now, .layer = "net", .dir = "up", .ev = "route", .pdu = pdu,
+                           .ifname = r->ifname},
+             "route %s/%u dev %s%s -> next hop %s, ttl %u -> %u", ip4_fmt(net, d), r->prefix_len,
+             r->ifname, (r->flags & ROUTE_F_GATEWAY) ? "" : " (connected)",
+             ip4_fmt(r->next_hop, nh), ttl, ttl - 1);
 }
 
 static void s_drop(net_core_t *c, const char *ifname, const char *dir, uint64_t pdu, uint64_t now,
@@ -637,6 +654,7 @@ static void s_forward(net_core_t *c, net_if_t *in, const uint8_t *d, size_t len,
                      link_mcast, in, pdu, now);
         return;
     }
+    s_log_route(c, ip->dst, &r, pdu, now, ip->ttl);
     uint8_t *buf = malloc(len);
     if (!buf)
         return;
@@ -650,6 +668,13 @@ static void s_forward(net_core_t *c, net_if_t *in, const uint8_t *d, size_t len,
 
 void net_core_link_rx(net_core_t *core, const char *ifname, const uint8_t *pkt, size_t len,
                       bool link_bcast, bool link_mcast, uint64_t pdu_id, uint64_t now_ns)
+{
+    net_core_link_rx_from(core, ifname, pkt, len, link_bcast, link_mcast, pdu_id, NULL, 0, now_ns);
+}
+
+void net_core_link_rx_from(net_core_t *core, const char *ifname, const uint8_t *pkt, size_t len,
+                           bool link_bcast, bool link_mcast, uint64_t pdu_id,
+                           const uint64_t *parents, size_t nparents, uint64_t now_ns)
 {
     if (!core)
         return;
@@ -676,7 +701,7 @@ void net_core_link_rx(net_core_t *core, const char *ifname, const uint8_t *pkt, 
         return;
     }
     len = ip.total_len; /* trim link padding (RFC 1122 3.2.1.1 / FreeBSD ip_input) */
-    s_log_pdu(c, "decap", "up", pdu_id, NULL, 0, ifname, pkt, len, now_ns);
+    s_log_pdu(c, "decap", "up", pdu_id, parents, nparents, ifname, pkt, len, now_ns);
     /* RFC 1122 3.2.1.3: a datagram whose source is broadcast or multicast
      * MUST be silently discarded. */
     if (ip.src == BCAST_ALL || s_is_mcast(ip.src) || s_is_bcast(c, ip.src)) {

@@ -109,6 +109,11 @@ route_table_t *net_core_routes(net_core_t *core);
 /* A frame's payload from the link layer (padding kept; trimmed here). */
 void net_core_link_rx(net_core_t *core, const char *ifname, const uint8_t *pkt, size_t len,
                       bool link_bcast, bool link_mcast, uint64_t pdu_id, uint64_t now_ns);
+/* Same, naming the PDUs the datagram was taken from (the link layer's frame)
+ * so a trace can follow it across the layer boundary. */
+void net_core_link_rx_from(net_core_t *core, const char *ifname, const uint8_t *pkt, size_t len,
+                           bool link_bcast, bool link_mcast, uint64_t pdu_id,
+                           const uint64_t *parents, size_t nparents, uint64_t now_ns);
 /* ARP gave up on next_hop: send ICMP host unreachable to the datagram's
  * source (or, for our own datagram, report it locally). */
 void net_core_resolve_failed(net_core_t *core, const char *ifname, uint32_t next_hop,

@@ -216,6 +216,39 @@ START_TEST(test_summary)
 }
 END_TEST
 
+/* tcpdump -v form, used by net-svc's log lines */
+START_TEST(test_summary_v)
+{
+    char s[300];
+    ipv4_summary_v(echo_dgram, sizeof echo_dgram, s, sizeof s);
+    ck_assert_str_eq(s, "IP (tos 0x0, ttl 64, id 4660, offset 0, flags [DF], proto ICMP (1), length 36) "
+                        "192.0.2.10 > 198.51.100.10: ICMP echo request, id 1, seq 1, length 16");
+    uint8_t u[40] = {0};
+    ipv4_repr_t r = {.ttl = 63, .tos = 0xc0, .proto = IP_PROTO_UDP, .total_len = 40, .id = 7,
+                     .df = true, .src = LS_IP4(192, 0, 2, 10), .dst = LS_IP4(198, 51, 100, 10)};
+    ipv4_emit(&r, u, sizeof u);
+    wr_be16(u + 20, 49152);
+    wr_be16(u + 22, 53);
+    wr_be16(u + 24, 20);
+    ipv4_summary_v(u, sizeof u, s, sizeof s);
+    ck_assert_str_eq(s, "IP (tos 0xc0, ttl 63, id 7, offset 0, flags [DF], proto UDP (17), length 40) "
+                        "192.0.2.10.49152 > 198.51.100.10.53: UDP, length 12");
+    r.df = false;
+    r.mf = true;
+    r.frag_off = 185;
+    ipv4_emit(&r, u, sizeof u);
+    ipv4_summary_v(u, sizeof u, s, sizeof s);
+    ck_assert_str_eq(s, "IP (tos 0xc0, ttl 63, id 7, offset 1480, flags [+], proto UDP (17), length 40) "
+                        "192.0.2.10 > 198.51.100.10: udp (frag 7:20@1480+)");
+    /* truncated and garbage fall back to the short form's verdicts */
+    ipv4_summary_v(echo_dgram, 10, s, sizeof s);
+    ck_assert_str_eq(s, "IP truncated-ip - 10 bytes");
+    memset(u, 0xff, sizeof u);
+    ipv4_summary_v(u, sizeof u, s, sizeof s);
+    ck_assert_str_eq(s, "IP bad-version 15, length 40");
+}
+END_TEST
+
 Suite *ipv4_suite(void)
 {
     Suite *s = suite_create("ipv4");
@@ -229,6 +262,7 @@ Suite *ipv4_suite(void)
     tcase_add_test(tc, test_options_skipped);
     tcase_add_test(tc, test_ttl_decrement);
     tcase_add_test(tc, test_summary);
+    tcase_add_test(tc, test_summary_v);
     suite_add_tcase(s, tc);
     return s;
 }
