@@ -348,6 +348,8 @@ static void s_udp_readable(void *ctx, int sock)
 
 static uint64_t s_io_pdu_id(void *ctx) { return s_pdu_id(ctx); }
 
+static int s_udp_label(void *ctx, int sock) { return s_fd_of(ctx, FD_UDP, sock); }
+
 /* RFC 1122 3.2.2 / 4.1.3.1: never answer a datagram to a broadcast or
  * multicast address, or one that came as a link-layer broadcast. */
 static bool s_is_broadcast(tsvc_t *self, uint32_t dst, bool link_bcast)
@@ -1354,7 +1356,8 @@ tsvc_t *tsvc_new(const tsvc_cfg_t *cfg, const tsvc_io_t *io)
     tcp_io_t tio = {.ctx = self, .output = s_tcp_output, .event = s_tcp_event, .new_pdu_id = s_io_pdu_id,
                     .route = s_tcp_route, .log = io->log, .counters = io->counters};
     udp_sock_io_t uio = {.ctx = self, .output = s_udp_output, .readable = s_udp_readable,
-                         .new_pdu_id = s_io_pdu_id, .log = io->log, .counters = io->counters};
+                         .new_pdu_id = s_io_pdu_id, .sock_label = s_udp_label, .log = io->log,
+                         .counters = io->counters};
     self->tcp = tcp_stack_new(&self->cfg.tcp, &tio);
     self->udp = udp_sock_new(&self->cfg.udp, &uio);
     self->rbuf = malloc(TSVC_MAX_RECV);

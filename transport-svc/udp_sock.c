@@ -377,7 +377,8 @@ udp_sock_verdict_t udp_sock_input(udp_sock_t *self, uint32_t src, uint32_t dst, 
         return UDP_SOCK_NO_PORT;
     }
     ls_logev(self->io.log, LS_LOG_PDU, &(ls_logev_t){.now_ns = now, .layer = "transport", .dir = "up",
-             .ev = "demux", .pdu = pdu_id}, "dport %u -> socket %d", r.dport, sock);
+             .ev = "demux", .pdu = pdu_id}, "dport %u -> socket %d", r.dport,
+             self->io.sock_label ? self->io.sock_label(self->io.ctx, sock) : sock);
     s_sock_t *s = &self->socks[sock];
     if (s->qbytes + r.payload_len > self->cfg.rcvbuf) {
         ls_drop(self->io.log, self->io.counters, &ev, "udp.drop.rcvbuf_full",

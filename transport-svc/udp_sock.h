@@ -37,6 +37,7 @@ typedef struct {
                    uint64_t pdu_id, const uint64_t *parents, size_t np);
     void (*readable)(void *ctx, int sock);  /* data or an error is now pending; may be NULL */
     uint64_t (*new_pdu_id)(void *ctx);       /* may be NULL: ids 0 */
+    int (*sock_label)(void *ctx, int sock);  /* the number logs show for a socket (the app's fd); may be NULL */
     ls_log_t *log;                           /* may be NULL */
     ls_counters_t *counters;                 /* required */
 } udp_sock_io_t;
