@@ -9,8 +9,10 @@
  * request, seq = probe number) and collects "icmp" events (the whole
  * datagram: echo reply or an error quoting our request) until all are
  * answered or -w runs out -> one output line per hop -> "raw-close".
- * -U (UDP probes to port 33434+) needs transport-svc's socket library
- * (apps/lib/sock.h), which is not available yet: it fails with a clear error.
+ * -U: UDP probes to ports 33434+ sent through transport-svc's socket library
+ * (apps/lib/sock.h, sock_set_ttl + sock_sendto); the answers (time exceeded,
+ * port unreachable from the destination) are ICMP errors quoting our UDP
+ * source port, streamed by net-svc after "raw-open udp SPORT".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,12 +23,14 @@
 #include <unistd.h>
 
 #include "apps/lib/app.h"
+#include "apps/lib/sock.h"
 #include "bytes.h"
 #include "icmp.h"
 #include "ipv4.h"
 #include "loop.h"
 
 #define TR_MAX_PROBES 10
+#define TR_UDP_PORT 33434
 
 typedef struct {
     uint64_t sent_ns;
@@ -35,6 +39,7 @@ typedef struct {
     double ms;
     uint8_t type, code;
     uint16_t mtu;
+    uint16_t dport;    /* -U: the probe's destination port */
 } s_probe_t;
 
 typedef struct {
@@ -47,6 +52,10 @@ typedef struct {
     uint16_t seq;
     ls_ctl_client_t *cl;
     app_t *app;
+    int udp;
+    sock_lib_t *lib;
+    int fd;
+    uint16_t sport, next_port;
 } s_tr_t;
 
 static volatile sig_atomic_t s_interrupted;
@@ -65,7 +74,7 @@ static void s_usage(FILE *f)
             "Print the route packets take to HOST (address or topology host name) from this\n"
             "host, with ICMP echo probes. Run with: stackctl exec HOST traceroute ...\n"
             "  -I            ICMP echo probes (default)\n"
-            "  -U            UDP probes to port 33434+ (needs transport-svc)\n"
+            "  -U            UDP probes to port 33434+ (through transport-svc)\n"
             "  -n            print addresses only, no host names\n"
             "  -f FIRST_TTL  start at this hop (default 1)\n"
             "  -m MAX_TTL    maximum number of hops (default 30)\n"
@@ -99,6 +108,24 @@ static void s_on_icmp(s_tr_t *t, const Ls__CtlReply *rep, s_probe_t *pr, int n, 
     if (icmp_parse(d + ip.hdr_len, ip.total_len - ip.hdr_len, &ic) != ICMP_OK)
         return;
     uint16_t seq;
+    int k;
+    if (t->udp) {
+        /* an error quoting one of our UDP probes: match its destination port */
+        const uint8_t *q = ic.data;
+        size_t ql = ic.data_len;
+        if (ic.type == ICMP_ECHO_REPLY || ql < IP4_HDR_MIN)
+            return;
+        size_t qihl = (size_t)(rd_u8(q) & 0x0f) * 4;
+        if (qihl < IP4_HDR_MIN || ql < qihl + 8 || rd_u8(q + IP4_OFF_PROTO) != IP_PROTO_UDP ||
+            rd_be16(q + qihl) != t->sport)
+            return;
+        uint16_t dport = rd_be16(q + qihl + 2);
+        for (k = 0; k < n && pr[k].dport != dport; k++)
+            ;
+        if (k >= n)
+            return;
+        goto found;
+    }
     if (ic.type == ICMP_ECHO_REPLY) {
         if (ic.id != t->id)
             return;
@@ -113,7 +140,8 @@ static void s_on_icmp(s_tr_t *t, const Ls__CtlReply *rep, s_probe_t *pr, int n, 
             return;
         seq = rd_be16(q + qihl + ICMP_OFF_SEQ);
     }
-    uint16_t k = (uint16_t)(seq - base);
+    k = (uint16_t)(seq - base);
+found:
     if (k >= n || pr[k].answered)
         return;
     const char *ts = ls_ctl_reply_get(rep, "ts_ns");
@@ -164,7 +192,28 @@ static int s_hop(s_tr_t *t, int ttl)
     snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
     const char *args[] = {t->dst_s, ttl_s, "0"};
     int sent = 0, acks = 0, local_err = 0;
-    for (int i = 0; i < t->nprobes; i++) {
+    if (t->udp) {
+        size_t ulen = (size_t)(t->packetlen - IP4_HDR_MIN - 8);
+        if (sock_set_ttl(t->lib, t->fd, ttl) < 0) {
+            fprintf(stderr, "traceroute: setsockopt IP_TTL: %s\n", strerror(errno));
+            local_err = 1;
+        }
+        for (int i = 0; i < t->nprobes && !local_err; i++) {
+            pr[i].dport = t->next_port++;
+            pr[i].sent_ns = ls_now_ns();
+            ssize_t w = sock_sendto(t->lib, t->fd, data, ulen, t->dst, pr[i].dport);
+            if (w < 0 && sock_error(t->lib, t->fd) >= 0) /* a stale ICMP error: clear, retry */
+                w = sock_sendto(t->lib, t->fd, data, ulen, t->dst, pr[i].dport);
+            if (w < 0) {
+                fprintf(stderr, "traceroute: send: %s\n", strerror(errno));
+                local_err = 1;
+                break;
+            }
+            sent++;
+        }
+        acks = sent; /* no raw-send acks for UDP probes */
+    }
+    for (int i = 0; i < t->nprobes && !t->udp; i++) {
         icmp_repr_t r = {.type = ICMP_ECHO_REQUEST, .id = t->id, .seq = ++t->seq, .data = data,
                          .data_len = dlen};
         int n = icmp_emit(&r, msg, ICMP_HDR_LEN + dlen);
@@ -220,7 +269,8 @@ static int s_hop(s_tr_t *t, int ttl)
         }
         char an[16];
         printf("  %.3f ms%s", pr[i].ms, s_annot(&pr[i], an, sizeof an));
-        if (pr[i].type == ICMP_ECHO_REPLY || pr[i].from == t->dst)
+        if (pr[i].type == ICMP_ECHO_REPLY || pr[i].from == t->dst ||
+            (pr[i].type == ICMP_DEST_UNREACH && pr[i].code == ICMP_UNREACH_PORT))
             reached = 1;
         else if (pr[i].type == ICMP_DEST_UNREACH)
             unreach = 1;
@@ -277,10 +327,6 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (udp) {
-        fprintf(stderr, "traceroute: UDP probes need transport-svc (its socket library is not available yet); use -I\n");
-        return 2;
-    }
     t.name = argv[optind];
     app_t app;
     if (app_init(&app, "traceroute") < 0)
@@ -300,8 +346,29 @@ int main(int argc, char **argv)
     t.id = (uint16_t)(getpid() & 0xffff);
     char idbuf[8];
     snprintf(idbuf, sizeof idbuf, "%u", t.id);
-    const char *oargs[] = {idbuf};
-    Ls__CtlReply *rep = ls_ctl_call(t.cl, "raw-open", oargs, 1, 3000);
+    const char *oargs[] = {"udp", idbuf};
+    t.udp = udp;
+    t.fd = -1;
+    if (udp) {
+        /* a UDP socket on transport-svc; its source port keys the ICMP we get */
+        if (!app.h->layers[TOPO_LAYER_TRANSPORT][0]) {
+            fprintf(stderr, "traceroute: UDP probes need transport-svc, and %s runs none; use -I\n", app.host);
+            goto out;
+        }
+        t.lib = sock_lib_new(&app);
+        if (!t.lib)
+            goto out;
+        t.fd = sock_socket(t.lib, SOCK_T_UDP);
+        uint32_t la;
+        if (t.fd < 0 || sock_bind(t.lib, t.fd, 0, 0) < 0 ||
+            sock_getsockname(t.lib, t.fd, &la, &t.sport) < 0) {
+            fprintf(stderr, "traceroute: UDP socket: %s\n", strerror(errno));
+            goto out;
+        }
+        t.next_port = TR_UDP_PORT;
+        snprintf(idbuf, sizeof idbuf, "%u", t.sport);
+    }
+    Ls__CtlReply *rep = ls_ctl_call(t.cl, "raw-open", udp ? oargs : oargs + 1, udp ? 2 : 1, 3000);
     if (!rep || rep->rc != 0) {
         fprintf(stderr, "traceroute: %s-net: %s\n", app.host,
                 rep && rep->error ? rep->error : "net-svc does not answer");
@@ -337,6 +404,8 @@ int main(int argc, char **argv)
     rep = ls_ctl_recv(t.cl, 200);
     ls_ctl_reply_free(&rep);
 out:
+    if (t.lib)
+        sock_lib_destroy(&t.lib);
     ls_ctl_client_destroy(&t.cl);
     app_fini(&app);
     return rc;

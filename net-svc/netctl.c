@@ -133,7 +133,12 @@ static bool s_same_peer(const ls_ctl_peer_t *a, const ls_ctl_peer_t *b)
 
 int netctl_raw_open(netctl_raws_t *t, const ls_ctl_peer_t *peer, uint16_t icmp_id)
 {
-    if (!t || !peer)
+    return netctl_raw_open_proto(t, peer, IP_PROTO_ICMP, icmp_id);
+}
+
+int netctl_raw_open_proto(netctl_raws_t *t, const ls_ctl_peer_t *peer, uint8_t proto, uint16_t key)
+{
+    if (!t || !peer || (proto != IP_PROTO_ICMP && proto != IP_PROTO_UDP))
         return -1;
     netctl_raw_t *slot = NULL;
     for (size_t i = 0; i < NETCTL_RAW_MAX; i++) {
@@ -149,7 +154,8 @@ int netctl_raw_open(netctl_raws_t *t, const ls_ctl_peer_t *peer, uint16_t icmp_i
         return -1;
     memset(slot, 0, sizeof *slot);
     slot->peer = *peer;
-    slot->icmp_id = icmp_id;
+    slot->proto = proto;
+    slot->icmp_id = key;
     slot->active = true;
     return 0;
 }
@@ -174,19 +180,29 @@ size_t netctl_raw_count(const netctl_raws_t *t)
     return n;
 }
 
-netctl_raw_t *netctl_raw_next(netctl_raws_t *t, uint16_t id, size_t *cursor)
+netctl_raw_t *netctl_raw_next(netctl_raws_t *t, uint8_t proto, uint16_t key, size_t *cursor)
 {
     if (!t || !cursor)
         return NULL;
     while (*cursor < NETCTL_RAW_MAX) {
         netctl_raw_t *r = &t->regs[(*cursor)++];
-        if (r->active && r->icmp_id == id)
+        if (r->active && r->proto == proto && r->icmp_id == key)
             return r;
     }
     return NULL;
 }
 
 int netctl_icmp_key(const uint8_t *d, size_t len, uint16_t *id)
+{
+    uint8_t proto;
+    uint16_t key;
+    if (netctl_icmp_key_ex(d, len, &proto, &key) < 0 || proto != IP_PROTO_ICMP)
+        return -1;
+    *id = key;
+    return 0;
+}
+
+int netctl_icmp_key_ex(const uint8_t *d, size_t len, uint8_t *proto, uint16_t *key)
 {
     if (!d || len < IP4_HDR_MIN || (rd_u8(d + IP4_OFF_VER_IHL) >> 4) != 4)
         return -1;
@@ -198,7 +214,8 @@ int netctl_icmp_key(const uint8_t *d, size_t len, uint16_t *id)
     size_t il = len - ihl;
     uint8_t type = rd_u8(ic + ICMP_OFF_TYPE);
     if (type == ICMP_ECHO_REPLY) {
-        *id = rd_be16(ic + ICMP_OFF_ID);
+        *proto = IP_PROTO_ICMP;
+        *key = rd_be16(ic + ICMP_OFF_ID);
         return 0;
     }
     if (type != ICMP_DEST_UNREACH && type != ICMP_TIME_EXCEEDED && type != ICMP_PARAM_PROBLEM &&
@@ -210,13 +227,20 @@ int netctl_icmp_key(const uint8_t *d, size_t len, uint16_t *id)
     if (ql < IP4_HDR_MIN || (rd_u8(q + IP4_OFF_VER_IHL) >> 4) != 4)
         return -1;
     size_t qihl = (size_t)(rd_u8(q + IP4_OFF_VER_IHL) & 0x0f) * 4;
-    if (qihl < IP4_HDR_MIN || rd_u8(q + IP4_OFF_PROTO) != IP_PROTO_ICMP || ql < qihl + 8)
+    uint8_t qp = rd_u8(q + IP4_OFF_PROTO);
+    if (qihl < IP4_HDR_MIN || (qp != IP_PROTO_ICMP && qp != IP_PROTO_UDP) || ql < qihl + 8)
         return -1;
-    /* only the first fragment carries the ICMP header */
+    /* only the first fragment carries the ICMP/UDP header */
     if (rd_be16(q + IP4_OFF_FRAG) & IP4_FRAG_MASK)
         return -1;
+    if (qp == IP_PROTO_UDP) {
+        *proto = IP_PROTO_UDP;
+        *key = rd_be16(q + qihl); /* the UDP source port */
+        return 0;
+    }
     if (rd_u8(q + qihl + ICMP_OFF_TYPE) != ICMP_ECHO_REQUEST)
         return -1;
-    *id = rd_be16(q + qihl + ICMP_OFF_ID);
+    *proto = IP_PROTO_ICMP;
+    *key = rd_be16(q + qihl + ICMP_OFF_ID);
     return 0;
 }

@@ -39,7 +39,8 @@ int netctl_route_parse(const char *const *args, size_t nargs, netctl_route_t *ou
 
 typedef struct {
     ls_ctl_peer_t peer;
-    uint16_t icmp_id;     /* echo identifier the app uses */
+    uint8_t proto;        /* IP_PROTO_ICMP: key = echo id; IP_PROTO_UDP: key = source port */
+    uint16_t icmp_id;     /* the key: echo identifier (or UDP source port) the app uses */
     bool active;
     uint64_t delivered;   /* datagrams streamed to it */
 } netctl_raw_t;
@@ -51,12 +52,15 @@ typedef struct {
 /* Register peer for ICMP about echo identifier icmp_id; the same peer
  * re-opening replaces its registration. 0, or -1 when the table is full. */
 int netctl_raw_open(netctl_raws_t *t, const ls_ctl_peer_t *peer, uint16_t icmp_id);
+/* Same for a key of protocol proto: IP_PROTO_ICMP (echo id) or IP_PROTO_UDP
+ * (ICMP errors quoting UDP datagrams from source port key: traceroute -U). */
+int netctl_raw_open_proto(netctl_raws_t *t, const ls_ctl_peer_t *peer, uint8_t proto, uint16_t key);
 /* Drop peer's registration. 0, or -1 if it had none. */
 int netctl_raw_close(netctl_raws_t *t, const ls_ctl_peer_t *peer);
 size_t netctl_raw_count(const netctl_raws_t *t);
-/* The i-th active registration whose icmp_id is id, starting the search at
+/* The next active registration for (proto, key), starting the search at
  * *cursor (set to 0 first); NULL when there are no more. */
-netctl_raw_t *netctl_raw_next(netctl_raws_t *t, uint16_t id, size_t *cursor);
+netctl_raw_t *netctl_raw_next(netctl_raws_t *t, uint8_t proto, uint16_t key, size_t *cursor);
 
 /* Which echo identifier does this received IPv4 datagram (header + ICMP)
  * concern? An echo reply: its own id. An ICMP error (unreachable, time
@@ -64,5 +68,9 @@ netctl_raw_t *netctl_raw_next(netctl_raws_t *t, uint16_t id, size_t *cursor);
  * echo request: the quoted request's id. 0 and *id, or -1 (not for a raw
  * listener: truncated, not ICMP, not echo-related). */
 int netctl_icmp_key(const uint8_t *dgram, size_t len, uint16_t *id);
+/* Like netctl_icmp_key, also matching errors that quote a UDP datagram
+ * (*proto = IP_PROTO_UDP, *key = its source port); echo-related ones give
+ * *proto = IP_PROTO_ICMP and the echo id. 0 / -1. */
+int netctl_icmp_key_ex(const uint8_t *dgram, size_t len, uint8_t *proto, uint16_t *key);
 
 #endif

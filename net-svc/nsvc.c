@@ -12,7 +12,7 @@
  *         (NET_DELIVER), s_cb_icmp_error_up (NET_ICMP_ERROR), s_cb_raw_rx
  *         (netctl_icmp_key -> "icmp" events to raw listeners)
  *   ctl:  table route|if, route-add, route-del, link IF up|down,
- *         raw-open ID, raw-send DST TTL DF [SRC] (+data), raw-close, route-get DST
+ *         raw-open ID|udp SPORT, raw-send DST TTL DF [SRC] (+data), raw-close, route-get DST
  *   timer: loop -> s_deadline/s_fire -> net_core_next_deadline/net_core_poll
  */
 #include "net-svc/nsvc.h"
@@ -141,14 +141,16 @@ static void s_cb_raw_rx(void *ctx, const char *ifname, const uint8_t *dgram, siz
     uint64_t now = ls_now_ns();
     ls_logev_t ev = {.now_ns = now, .layer = "net", .dir = "up", .pdu = pdu_id, .ifname = ifname};
     uint16_t id;
-    if (netctl_icmp_key(dgram, len, &id) < 0) {
+    uint8_t proto;
+    if (netctl_icmp_key_ex(dgram, len, &proto, &id) < 0) {
         ls_drop(svc->log, svc->ctr, &ev, "raw.drop.no_match",
-                "ICMP not about an echo request: no raw listener");
+                "ICMP not about an echo request or UDP: no raw listener");
         return;
     }
     size_t cur = 0, hits = 0;
     netctl_raw_t *r;
-    while ((r = netctl_raw_next(&ns->raws, id, &cur)) != NULL) {
+    const char *kn = proto == IP_PROTO_UDP ? "udp sport" : "icmp id";
+    while ((r = netctl_raw_next(&ns->raws, proto, id, &cur)) != NULL) {
         ls_ctl_reply_t rep;
         ls_ctl_reply_init(&rep);
         rep.rep.event = strdup("icmp");
@@ -166,17 +168,17 @@ static void s_cb_raw_rx(void *ctx, const char *ifname, const uint8_t *dgram, siz
             /* the app vanished (ROUTER_MANDATORY): forget its registration */
             r->active = false;
             ls_drop(svc->log, svc->ctr, &ev, "raw.drop.listener_gone",
-                    "raw listener for id %u is gone; registration dropped", id);
+                    "raw listener for %s %u is gone; registration dropped", kn, id);
             continue;
         }
         r->delivered++;
         hits++;
         ev.ev = "demux";
-        ls_logev(svc->log, LS_LOG_PDU, &ev, "icmp id %u -> raw socket", id);
+        ls_logev(svc->log, LS_LOG_PDU, &ev, "%s %u -> raw socket", kn, id);
         LS_COUNT(svc->ctr, "raw.tx.event");
     }
     if (!hits)
-        ls_drop(svc->log, svc->ctr, &ev, "raw.drop.no_match", "no raw listener for icmp id %u", id);
+        ls_drop(svc->log, svc->ctr, &ev, "raw.drop.no_match", "no raw listener for %s %u", kn, id);
     s_update_raw(ns);
 }
 
@@ -508,13 +510,16 @@ static int s_ctl(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep,
         return 0;
     }
     if (strcmp(req->cmd, "raw-open") == 0) {
+        /* raw-open ICMP_ID | raw-open udp SPORT */
+        bool udp = req->n_args == 2 && strcmp(req->args[0], "udp") == 0;
+        const char *ka = req->n_args >= 1 ? req->args[udp ? 1 : 0] : "";
         char *end = NULL;
-        unsigned long id = req->n_args >= 1 ? strtoul(req->args[0], &end, 0) : 0x10000;
-        if (req->n_args < 1 || !end || *end || id > 0xffff) {
-            ls_ctl_error(rep, EINVAL, "raw-open ICMP_ID (0..65535)");
+        unsigned long id = strtoul(ka, &end, 0);
+        if (req->n_args < 1 || !*ka || !end || *end || id > 0xffff) {
+            ls_ctl_error(rep, EINVAL, "raw-open ICMP_ID | raw-open udp SPORT (0..65535)");
             return 0;
         }
-        if (netctl_raw_open(&ns->raws, peer, (uint16_t)id) < 0) {
+        if (netctl_raw_open_proto(&ns->raws, peer, udp ? IP_PROTO_UDP : IP_PROTO_ICMP, (uint16_t)id) < 0) {
             ls_ctl_error(rep, EMFILE, "raw-open: too many raw ICMP listeners");
             return 0;
         }

@@ -19,8 +19,19 @@ assert_subsequence "$OUT" '^ 1  192\.0\.2\.1  [0-9.]+ ms  [0-9.]+ ms$' '^ 2  198
 ls_exec hosta traceroute -n -w 3 203.0.113.5   # hop 1 is the router (ttl), hop 2 its !N
 assert_grep "^ 2  192\\.0\\.2\\.1  [0-9.]+ ms !N" "$OUT"
 
-# -U is documented; without transport-svc's socket library it says so
-if ! ls_exec hosta traceroute -U hostb; then
-    assert_grep 'UDP probes need transport-svc' "$OUT"
-fi
+# -U needs transport-svc: on a host without one it says so
+ls_exec hosta traceroute -U hostb && fail "traceroute -U without transport-svc succeeded"
+assert_grep 'UDP probes need transport-svc' "$OUT"
 pass "traceroute"
+
+# -U on the full default topology: UDP probes to 33434+, answered by time
+# exceeded (router) and port unreachable (hostb's transport-svc)
+if [ -x "$LS_BIN/transport-svc" ]; then
+    ls_ctl down > /dev/null
+    ls_up "$LS_ROOT/topologies/default.yaml"
+    ls_exec hosta traceroute -U -n -w 3 hostb || fail "traceroute -U"
+    assert_subsequence "$OUT" '^traceroute to hostb \(198\.51\.100\.10\), 30 hops max, 60 byte packets$' \
+        '^ 1  192\.0\.2\.1  [0-9.]+ ms  [0-9.]+ ms  [0-9.]+ ms$' '^ 2  198\.51\.100\.10  [0-9.]+ ms  [0-9.]+ ms  [0-9.]+ ms$'
+    assert_grep '"msg":"IP \(.*proto UDP \(17\).*192\.0\.2\.10\.[0-9]+ > 198\.51\.100\.10\.3343[4-9]' "$RUN/log/hosta-net.log"
+    pass "traceroute -U"
+fi

@@ -44,6 +44,41 @@ START_TEST(test_key_error_quotes_request)
 }
 END_TEST
 
+/* 192.0.2.1 > 192.0.2.10: ICMP time exceeded quoting a UDP probe
+ * 192.0.2.10.40000 > 198.51.100.10.33434 (ttl 1), as traceroute -U sees it */
+static const uint8_t s_te_udp[] = {
+    0x45, 0x00, 0x00, 0x38, 0x00, 0x21, 0x00, 0x00, 0x40, 0x01, 0xf6, 0x98, 0xc0, 0x00, 0x02, 0x01,
+    0xc0, 0x00, 0x02, 0x0a, 0x0b, 0x00, 0xd5, 0xfc, 0x00, 0x00, 0x00, 0x00, 0x45, 0x00, 0x00, 0x3c,
+    0x00, 0x0a, 0x00, 0x00, 0x01, 0x11, 0xcd, 0x5f, 0xc0, 0x00, 0x02, 0x0a, 0xc6, 0x33, 0x64, 0x0a,
+    0x9c, 0x40, 0x82, 0x9a, 0x00, 0x28, 0x00, 0x00};
+
+START_TEST(test_key_error_quotes_udp)
+{
+    uint8_t proto = 0;
+    uint16_t key = 0;
+    ck_assert_int_eq(netctl_icmp_key_ex(s_te_udp, sizeof s_te_udp, &proto, &key), 0);
+    ck_assert_uint_eq(proto, IP_PROTO_UDP);
+    ck_assert_uint_eq(key, 40000);
+    ck_assert_int_eq(netctl_icmp_key_ex(s_te_udp, sizeof s_te_udp - 1, &proto, &key), -1);
+    /* echo-related ones through the extended call */
+    ck_assert_int_eq(netctl_icmp_key_ex(s_echo_reply, sizeof s_echo_reply, &proto, &key), 0);
+    ck_assert_uint_eq(proto, IP_PROTO_ICMP);
+    ck_assert_uint_eq(key, 0x1234);
+    /* a UDP registration gets it, an ICMP one with the same number does not */
+    netctl_raws_t t;
+    memset(&t, 0, sizeof t);
+    ls_ctl_peer_t a = {.len = 2, .id = "tr"}, b = {.len = 2, .id = "pi"};
+    ck_assert_int_eq(netctl_raw_open_proto(&t, &a, IP_PROTO_UDP, 40000), 0);
+    ck_assert_int_eq(netctl_raw_open(&t, &b, 40000), 0);
+    ck_assert_int_eq(netctl_raw_open_proto(&t, &b, IP_PROTO_TCP, 1), -1);
+    size_t cur = 0;
+    netctl_raw_t *r = netctl_raw_next(&t, IP_PROTO_UDP, 40000, &cur);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_mem_eq(r->peer.id, "tr", 2);
+    ck_assert_ptr_null(netctl_raw_next(&t, IP_PROTO_UDP, 40000, &cur));
+}
+END_TEST
+
 START_TEST(test_key_rejects)
 {
     uint16_t id = 0xbeef;
@@ -62,10 +97,14 @@ START_TEST(test_key_rejects)
     memcpy(b, s_echo_reply, sizeof s_echo_reply);
     b[IP4_OFF_PROTO] = IP_PROTO_UDP;
     ck_assert_int_eq(netctl_icmp_key(b, sizeof s_echo_reply, &id), -1);
-    /* an error quoting a UDP datagram, or a non-first fragment */
+    /* an error quoting a UDP datagram (not an echo), or a non-first fragment */
     memcpy(b, s_time_exceeded, sizeof b);
     b[28 + IP4_OFF_PROTO] = IP_PROTO_UDP;
     ck_assert_int_eq(netctl_icmp_key(b, sizeof b, &id), -1);
+    memcpy(b, s_time_exceeded, sizeof b);
+    b[28 + IP4_OFF_PROTO] = IP_PROTO_TCP;
+    uint8_t proto;
+    ck_assert_int_eq(netctl_icmp_key_ex(b, sizeof b, &proto, &id), -1);
     memcpy(b, s_time_exceeded, sizeof b);
     wr_be16(b + 28 + IP4_OFF_FRAG, 0x0010);
     ck_assert_int_eq(netctl_icmp_key(b, sizeof b, &id), -1);
@@ -155,23 +194,23 @@ START_TEST(test_raw_table)
     ck_assert_uint_eq(netctl_raw_count(&t), 3);
     /* both listeners with id 0x1234, none other */
     size_t cur = 0;
-    netctl_raw_t *r1 = netctl_raw_next(&t, 0x1234, &cur);
-    netctl_raw_t *r2 = netctl_raw_next(&t, 0x1234, &cur);
+    netctl_raw_t *r1 = netctl_raw_next(&t, IP_PROTO_ICMP, 0x1234, &cur);
+    netctl_raw_t *r2 = netctl_raw_next(&t, IP_PROTO_ICMP, 0x1234, &cur);
     ck_assert_ptr_nonnull(r1);
     ck_assert_ptr_nonnull(r2);
-    ck_assert_ptr_null(netctl_raw_next(&t, 0x1234, &cur));
+    ck_assert_ptr_null(netctl_raw_next(&t, IP_PROTO_ICMP, 0x1234, &cur));
     ck_assert_mem_eq(r1->peer.id, "ping-a", 6);
     ck_assert_mem_eq(r2->peer.id, "ping-c", 6);
     /* re-open by the same peer replaces, it does not add */
     ck_assert_int_eq(netctl_raw_open(&t, &a, 0x9999), 0);
     ck_assert_uint_eq(netctl_raw_count(&t), 3);
     cur = 0;
-    ck_assert_ptr_nonnull(netctl_raw_next(&t, 0x9999, &cur));
+    ck_assert_ptr_nonnull(netctl_raw_next(&t, IP_PROTO_ICMP, 0x9999, &cur));
     ck_assert_int_eq(netctl_raw_close(&t, &a), 0);
     ck_assert_int_eq(netctl_raw_close(&t, &a), -1);
     ck_assert_uint_eq(netctl_raw_count(&t), 2);
     cur = 0;
-    ck_assert_ptr_null(netctl_raw_next(&t, 0x9999, &cur));
+    ck_assert_ptr_null(netctl_raw_next(&t, IP_PROTO_ICMP, 0x9999, &cur));
 }
 END_TEST
 
@@ -200,6 +239,7 @@ Suite *netctl_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_key_echo_reply);
     tcase_add_test(tc, test_key_error_quotes_request);
+    tcase_add_test(tc, test_key_error_quotes_udp);
     tcase_add_test(tc, test_key_rejects);
     tcase_add_test(tc, test_route_parse);
     tcase_add_test(tc, test_route_parse_errors);
