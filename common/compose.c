@@ -1,13 +1,17 @@
 /*
- * compose.c -- docker-compose.yml generator over the topology model.
+ * compose.c -- docker-compose.yml generator over the topology model (see
+ * compose.h for what the file contains and why).
  *
- * Call chain: stackctl -> compose_write() -> topo_service_list() (collect),
- * qsort by name, then one YAML block per service. Pure text generation: no
- * I/O besides the FILE * it is given. Strings are written double-quoted with
- * escapes, so odd program paths cannot break the YAML.
+ * Call chain: stackctl compose (orchestrator/cmd_compose.c) -> compose_write()
+ * -> topo_service_list() (s_collect) -> qsort by name -> s_header, one block
+ * per service (s_service: s_common + command + s_depends), networks, volumes.
+ * Pure text generation: no I/O besides the FILE * it is given. Strings that
+ * come from the topology are written double-quoted with escapes, so odd
+ * program paths cannot break the YAML.
  */
 #include "compose.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,23 +69,40 @@ static void s_q(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static void s_common(FILE *out, const topo_t *topo, const char *prefix)
+const char *compose_context_path(const char *path)
 {
-    fprintf(out, "    image: %s/runtime:latest\n", prefix);
-    fprintf(out, "    build:\n      context: .\n      dockerfile: Dockerfile\n");
-    fprintf(out, "    restart: on-failure\n");
-    fprintf(out, "    networks: [stacknet]\n");
-    fprintf(out, "    volumes:\n      - run:%s\n      - ", COMPOSE_RUN_DIR);
-    char mount[sizeof topo->path + 64];
-    bool as_is = topo->path[0] == '/' || !strncmp(topo->path, "./", 2) ||
-                 !strncmp(topo->path, "../", 3);
-    snprintf(mount, sizeof mount, "%s%s:%s:ro", as_is ? "" : "./", topo->path,
-             COMPOSE_TOPOLOGY_PATH);
-    s_q(out, mount);
-    fputc('\n', out);
+    if (!path)
+        return NULL;
+    while (strncmp(path, "./", 2) == 0)
+        path += 2;
+    if (!*path || path[0] == '/' || strcmp(path, "..") == 0 || strncmp(path, "../", 3) == 0 ||
+        strstr(path, "/../") || (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
+        return NULL;
+    for (const char *p = path; *p; p++) /* plain file names only: safe unquoted in YAML */
+        if (!(*p == '/' || *p == '.' || *p == '-' || *p == '_' || (*p >= '0' && *p <= '9') ||
+              (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+            return NULL;
+    return path;
 }
 
-/* Services this one talks to at start; compose starts them first. Topology
+/* Keys every service shares: image, build, restart, network, volume. */
+static void s_common(FILE *out, const char *image, const char *topo_path)
+{
+    fprintf(out, "    image: %s\n", image);
+    fprintf(out, "    build:\n"
+                 "      context: .\n"
+                 "      dockerfile: Dockerfile\n"
+                 "      args:\n"
+                 "        TOPOLOGY: %s\n", topo_path);
+    fprintf(out, "    restart: on-failure\n");
+    fprintf(out, "    deploy:\n"
+                 "      restart_policy:\n"
+                 "        condition: on-failure\n");
+    fprintf(out, "    networks: [%s]\n", COMPOSE_NETWORK);
+    fprintf(out, "    volumes:\n      - %s:%s\n", COMPOSE_VOLUME, COMPOSE_RUN_DIR);
+}
+
+/* Services this one connects to at start; compose starts them first. Topology
  * validation guarantees the layer below a running layer also runs. */
 static void s_depends(FILE *out, const topo_t *topo, const s_svc_t *s)
 {
@@ -105,52 +126,77 @@ static void s_depends(FILE *out, const topo_t *topo, const s_svc_t *s)
     fprintf(out, "]\n");
 }
 
+static void s_orchestrator(FILE *out, const char *image, const char *topo_path)
+{
+    fprintf(out, "  orchestrator:\n");
+    s_common(out, image, topo_path);
+    fprintf(out, "    hostname: orchestrator\n");
+    fprintf(out, "    environment:\n"
+                 "      LS_ENDPOINTS: tcp\n"
+                 "      LS_RUN_DIR: %s\n"
+                 "      LS_TOPOLOGY: %s\n", COMPOSE_RUN_DIR, COMPOSE_TOPOLOGY_PATH);
+    fprintf(out, "    command: [\"stackctl\", \"idle\"]\n");
+}
+
+static void s_service(FILE *out, const topo_t *topo, const s_svc_t *s, const char *image,
+                      const char *topo_path)
+{
+    fprintf(out, "  %s:\n", s->name);
+    s_common(out, image, topo_path);
+    fprintf(out, "    hostname: %s\n", s->name);
+    fprintf(out, "    command: [");
+    s_q(out, s->program);
+    fprintf(out, ", \"--topology\", \"%s\", ", COMPOSE_TOPOLOGY_PATH);
+    if (s->role == TOPO_ROLE_SWITCH)
+        fprintf(out, "\"--switch\", \"%s\", ", s->segment);
+    else
+        fprintf(out, "\"--host\", \"%s\", ", s->host);
+    fprintf(out, "\"--endpoints\", \"tcp\", \"--run-dir\", \"%s\"]\n", COMPOSE_RUN_DIR);
+    s_depends(out, topo, s);
+}
+
 int compose_write(const topo_t *topo, FILE *out, const char *image_prefix)
 {
     if (!topo || !out)
         return -1;
+    const char *topo_path = compose_context_path(topo->path);
+    if (!topo_path)
+        return -1;
     const char *prefix = image_prefix && *image_prefix ? image_prefix : "layerstack";
+    char image[TOPO_NAME_MAX + 256];
+    snprintf(image, sizeof image, "%s/runtime:%s", prefix, topo->name[0] ? topo->name : "latest");
     s_list_t l = {0};
     if (topo_service_list(topo, s_collect, &l) < 0 || l.oom) {
         free(l.v);
         return -1;
     }
     qsort(l.v, l.n, sizeof *l.v, s_by_name);
-    fprintf(out, "# docker-compose.yml for topology '%s' (%s): generated by compose_write(),\n"
-                 "# do not edit. Every service uses --endpoints tcp and finds its peers by\n"
-                 "# service name.\n",
-            topo->name[0] ? topo->name : "unnamed", topo->path);
+    fprintf(out,
+            "# docker-compose.yml for topology '%s' (%s).\n"
+            "# Generated by `stackctl compose %s`: do not edit; a test fails when stale.\n"
+            "# One container per layer process per host, one per switch, and the\n"
+            "# orchestrator (stackctl and the apps). Pipes are tcp://SERVICE:PORT on network\n"
+            "# %s; logs and pcaps go to volume %s (%s/log, %s/pcap). See docs/compose.md.\n",
+            topo->name[0] ? topo->name : "unnamed", topo_path, topo_path, COMPOSE_NETWORK,
+            COMPOSE_VOLUME, COMPOSE_RUN_DIR, COMPOSE_RUN_DIR);
     fprintf(out, "services:\n");
     bool orch_done = false;
     for (size_t i = 0; i <= l.n; i++) {
         /* the orchestrator sorts among the others by its name */
         if (!orch_done && (i == l.n || strcmp("orchestrator", l.v[i].name) < 0)) {
-            fprintf(out, "  orchestrator:\n");
-            s_common(out, topo, prefix);
-            fprintf(out, "    command: [\"stackctl\", \"--topology\", \"%s\", \"--endpoints\", "
-                         "\"tcp\", \"--run-dir\", \"%s\"]\n",
-                    COMPOSE_TOPOLOGY_PATH, COMPOSE_RUN_DIR);
+            s_orchestrator(out, image, topo_path);
             orch_done = true;
         }
-        if (i == l.n)
-            break;
-        const s_svc_t *s = &l.v[i];
-        fprintf(out, "  %s:\n", s->name);
-        s_common(out, topo, prefix);
-        fprintf(out, "    hostname: %s\n", s->name);
-        fprintf(out, "    command: [");
-        s_q(out, s->program);
-        fprintf(out, ", \"--topology\", \"%s\", ", COMPOSE_TOPOLOGY_PATH);
-        if (s->role == TOPO_ROLE_SWITCH)
-            fprintf(out, "\"--switch\", \"%s\", ", s->segment);
-        else
-            fprintf(out, "\"--host\", \"%s\", ", s->host);
-        fprintf(out, "\"--endpoints\", \"tcp\", \"--run-dir\", \"%s\"]\n", COMPOSE_RUN_DIR);
-        s_depends(out, topo, s);
+        if (i < l.n)
+            s_service(out, topo, &l.v[i], image, topo_path);
     }
-    fprintf(out, "networks:\n  stacknet:\n    internal: true\n    ipam:\n      config:\n"
-                 "        - subnet: %s\n", COMPOSE_SUBNET);
-    fprintf(out, "volumes:\n  run: {}\n");
+    fprintf(out, "networks:\n"
+                 "  %s:\n"
+                 "    internal: true\n"
+                 "    ipam:\n"
+                 "      config:\n"
+                 "        - subnet: %s\n", COMPOSE_NETWORK, COMPOSE_SUBNET);
+    fprintf(out, "volumes:\n  %s: {}\n", COMPOSE_VOLUME);
     free(l.v);
     return ferror(out) ? -1 : 0;
 }

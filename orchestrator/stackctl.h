@@ -35,5 +35,10 @@ int cmd_trace(stackctl_t *sc, int argc, char **argv);
 /* cmd_fault.c: fault rules on pipes; scenario.c: lessons */
 int cmd_fault(stackctl_t *sc, int argc, char **argv);
 int cmd_scenario(stackctl_t *sc, int argc, char **argv);
+/* cmd_compose.c: container deployment (compose file, orchestrator idle, tcp-mode status) */
+int cmd_compose(stackctl_t *sc, int argc, char **argv);
+int cmd_idle(stackctl_t *sc, int argc, char **argv);
+int cmd_compose_status(stackctl_t *sc, int argc, char **argv);
+int cmd_compose_updown(stackctl_t *sc, const char *verb);
 
 #endif
