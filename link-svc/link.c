@@ -73,7 +73,7 @@ static int s_payload_summary(uint16_t type, const uint8_t *p, size_t n, char *ou
         return arp_summary(p, n, out, cap);
     if (type == ETHERTYPE_IPV4) {
         ipv4_summary(p, n, out, cap);
-        return 0;
+        return (int)strlen(out); /* eth_summary advances by what was written */
     }
     return -1;
 }
