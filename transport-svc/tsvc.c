@@ -499,7 +499,8 @@ static void s_icmp_error(tsvc_t *self, const Ls__Envelope *env)
     if (proto == IP_PROTO_TCP)
         tcp_icmp_error(self->tcp, (uint8_t)e->type, (uint8_t)e->code, env->pdu.data, env->pdu.len, self->now);
     else if (proto == IP_PROTO_UDP)
-        udp_sock_icmp_error(self->udp, (uint8_t)e->type, (uint8_t)e->code, env->pdu.data, env->pdu.len);
+        udp_sock_icmp_error(self->udp, (uint8_t)e->type, (uint8_t)e->code, e->reporter, env->pdu.data,
+                            env->pdu.len);
     else
         ls_drop(self->io.log, self->io.counters, &ev, "transport.drop.icmp_other_proto",
                 "ICMP error quoting protocol %u", proto);
@@ -563,6 +564,8 @@ static int s_ready(tsvc_t *self, int fd, int want)
     if (f->type == FD_UDP) {
         if (udp_sock_readable(self->udp, f->eid))
             ev |= EV_IN;
+        if ((want & EV_ERR) && udp_sock_icmp_unread(self->udp, f->eid))
+            ev |= EV_ERR; /* asked for: like POLLERR with IP_RECVERR; read it with "status" */
         ev |= EV_OUT;
         return ev & (want | EV_ERR | EV_NVAL);
     }
@@ -1135,8 +1138,17 @@ static int s_op_status(s_op_t *o)
     if (!f)
         return 0;
     if (f->type == FD_UDP) {
+        udp_sock_icmp_t ic;
+        char a[16], b[16];
+        udp_sock_last_icmp(o->self->udp, f->eid, &ic);
         ls_ctl_kv(o->rep, "state", "UDP");
         ls_ctl_kv(o->rep, "err", "0");
+        ls_ctl_kv(o->rep, "icmp_count", "%u", ic.count);
+        ls_ctl_kv(o->rep, "icmp_type", "%u", ic.type);
+        ls_ctl_kv(o->rep, "icmp_code", "%u", ic.code);
+        ls_ctl_kv(o->rep, "icmp_from", "%s", ip4_fmt(ic.from, a));
+        ls_ctl_kv(o->rep, "icmp_dst", "%s", ip4_fmt(ic.dst, b));
+        ls_ctl_kv(o->rep, "icmp_dport", "%u", ic.dport);
         return 0;
     }
     ls_ctl_kv(o->rep, "state", "%s", tcp_state_name(tcp_sock_state(o->self->tcp, f->eid)));
@@ -1299,12 +1311,20 @@ static void s_ss_row(const tcp_info_t *in, void *arg)
     ls_ctl_row(arg, "%-10s %-6zu %-6zu %-22s %-22s", s_ss_state(in->state), in->recvq, in->sendq, l, r);
     if (in->state == TCP_LISTEN)
         return;
+    char ssth[16];
+    if (in->ssthresh >= 0x7fffffffu)
+        snprintf(ssth, sizeof ssth, "inf");
+    else
+        snprintf(ssth, sizeof ssth, "%u", in->ssthresh);
+    /* ss -ti: RTT figures in ms, windows in bytes, sequence numbers relative to ISS/IRS */
     ls_ctl_row(arg,
-               "\t mss:%u rto:%.0f rtt:%.3f/%.3f cwnd:%u ssthresh:%u snd_una:%u snd_nxt:%u rcv_nxt:%u "
-               "snd_wnd:%u rcv_wnd:%u retrans:%u",
-               in->mss, (double)in->rto / 1e6, (double)in->srtt / 1e6, (double)in->rttvar / 1e6, in->cwnd,
-               in->ssthresh, in->snd_una - in->iss, in->snd_nxt - in->iss, in->rcv_nxt - in->irs, in->snd_wnd,
-               in->rcv_wnd, in->retransmits);
+               "\t %s wscale:%u,%u mss:%u rto:%.0f rtt:%.3f/%.3f cwnd:%u ssthresh:%s bytes_in_flight:%u "
+               "snd_una:%u snd_nxt:%u rcv_nxt:%u snd_wnd:%u rcv_wnd:%u retrans:%u dupacks:%u%s%s probes:%u",
+               in->cc ? in->cc : "newreno", in->snd_wscale, in->rcv_wscale, in->mss, (double)in->rto / 1e6,
+               (double)in->srtt / 1e6, (double)in->rttvar / 1e6, in->cwnd, ssth, in->in_flight,
+               in->snd_una - in->iss, in->snd_nxt - in->iss, in->rcv_nxt - in->irs, in->snd_wnd, in->rcv_wnd,
+               in->retransmits, in->dupacks, in->in_recovery ? " recovery" : "", in->nodelay ? " nodelay" : "",
+               in->window_probes);
 }
 
 static int s_table(tsvc_t *self, const char *which, ls_ctl_reply_t *rep)

@@ -36,6 +36,8 @@ typedef struct {
     uint16_t lport, rport;
     uint8_t ttl;
     int err;                  /* pending asynchronous error (connected sockets) */
+    udp_sock_icmp_t icmp;     /* last ICMP error about what this socket sent */
+    bool icmp_unread;
     s_dgram_t *head, *tail;
     size_t qbytes, qcount;
 } s_sock_t;
@@ -425,7 +427,8 @@ int udp_sock_icmp_errno(uint8_t type, uint8_t code)
     }
 }
 
-int udp_sock_icmp_error(udp_sock_t *self, uint8_t type, uint8_t code, const uint8_t *quoted, size_t len)
+int udp_sock_icmp_error(udp_sock_t *self, uint8_t type, uint8_t code, uint32_t reporter, const uint8_t *quoted,
+                        size_t len)
 {
     ipv4_repr_t ip;
     /* the quote may be cut short after 8 payload bytes: take the header fields
@@ -457,6 +460,9 @@ int udp_sock_icmp_error(udp_sock_t *self, uint8_t type, uint8_t code, const uint
         return -1;
     }
     s_sock_t *s = &self->socks[best];
+    s->icmp = (udp_sock_icmp_t){.count = s->icmp.count + 1, .type = type, .code = code, .from = reporter,
+                                .dst = ip.dst, .dport = dport};
+    s->icmp_unread = true;
     int err = udp_sock_icmp_errno(type, code);
     /* RFC 1122 4.1.3.3: UDP MUST pass ICMP errors up; like Linux, only a
      * connected socket sees them as an error on its next call */
@@ -466,9 +472,27 @@ int udp_sock_icmp_error(udp_sock_t *self, uint8_t type, uint8_t code, const uint
         if (self->io.readable)
             self->io.readable(self->io.ctx, best);
     } else {
-        LS_COUNT(self->io.counters, "udp.rx.icmp_ignored");
+        LS_COUNT(self->io.counters, "udp.rx.icmp_recorded");
+        if (self->io.readable)
+            self->io.readable(self->io.ctx, best);
     }
     return best;
+}
+
+int udp_sock_last_icmp(udp_sock_t *self, int sock, udp_sock_icmp_t *out)
+{
+    s_sock_t *s = s_get(self, sock);
+    if (!s)
+        return -1;
+    *out = s->icmp;
+    s->icmp_unread = false;
+    return 0;
+}
+
+bool udp_sock_icmp_unread(udp_sock_t *self, int sock)
+{
+    s_sock_t *s = s_get(self, sock);
+    return s && s->icmp_unread;
 }
 
 void udp_sock_foreach(udp_sock_t *self, void (*fn)(const udp_sock_info_t *info, void *arg), void *arg)

@@ -49,6 +49,16 @@ typedef enum {
     UDP_SOCK_DROPPED,     /* malformed, bad checksum, or queue full (counted, logged) */
 } udp_sock_verdict_t;
 
+/* The last ICMP error about a datagram a socket sent (like Linux IP_RECVERR:
+ * traceroute -U learns who answered its probe). */
+typedef struct {
+    uint32_t count;       /* ICMP errors seen so far */
+    uint8_t type, code;
+    uint32_t from;        /* the reporter (source of the ICMP message) */
+    uint32_t dst;         /* the quoted datagram's destination and port */
+    uint16_t dport;
+} udp_sock_icmp_t;
+
 /* Introspection record (udp_sock_foreach). */
 typedef struct {
     int sock;
@@ -86,11 +96,17 @@ bool udp_sock_valid(udp_sock_t *self, int sock);
  * payload (IP already validated; link padding already trimmed). */
 udp_sock_verdict_t udp_sock_input(udp_sock_t *self, uint32_t src, uint32_t dst, const uint8_t *dgram, size_t len,
                                   uint64_t pdu_id, uint64_t now);
-/* An ICMP error quoting one of our datagrams (IP header + >= 8 bytes). The
- * socket that sent it is found by its ports; connected sockets record the error
- * (RFC 1122 4.1.3.3: MUST pass ICMP errors to the application). Returns the
- * socket or -1. */
-int udp_sock_icmp_error(udp_sock_t *self, uint8_t type, uint8_t code, const uint8_t *quoted, size_t len);
+/* An ICMP error (from `reporter`) quoting one of our datagrams (IP header +
+ * >= 8 bytes). The socket that sent it is found by its ports; every socket
+ * records it (udp_sock_last_icmp), connected sockets also get it as their
+ * pending error (RFC 1122 4.1.3.3: MUST pass ICMP errors to the application).
+ * Returns the socket or -1. */
+int udp_sock_icmp_error(udp_sock_t *self, uint8_t type, uint8_t code, uint32_t reporter, const uint8_t *quoted,
+                        size_t len);
+/* The last ICMP error record of a socket; clears "unread". 0 / -1 (EBADF). */
+int udp_sock_last_icmp(udp_sock_t *self, int sock, udp_sock_icmp_t *out);
+/* An ICMP record arrived that udp_sock_last_icmp has not returned yet. */
+bool udp_sock_icmp_unread(udp_sock_t *self, int sock);
 /* Map an ICMP destination-unreachable/time-exceeded to an errno. */
 int udp_sock_icmp_errno(uint8_t type, uint8_t code);
 

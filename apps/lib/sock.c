@@ -834,3 +834,26 @@ int sock_getpeername(sock_lib_t *self, int fd, uint32_t *ip, uint16_t *port)
 {
     return s_name(self, "getpeername", fd, ip, port);
 }
+
+int sock_last_icmp(sock_lib_t *self, int fd, sock_icmp_t *out)
+{
+    char f[16];
+    snprintf(f, sizeof f, "%d", fd);
+    const char *args[1] = {f};
+    Ls__CtlReply *rep = s_call(self, "status", args, 1, NULL, 0, SOCK_CALL_MS);
+    if (s_rc(&rep) < 0)
+        return -1;
+    memset(out, 0, sizeof *out);
+    out->count = (unsigned)s_kv_long(rep, "icmp_count", 0);
+    out->type = (uint8_t)s_kv_long(rep, "icmp_type", 0);
+    out->code = (uint8_t)s_kv_long(rep, "icmp_code", 0);
+    out->dport = (uint16_t)s_kv_long(rep, "icmp_dport", 0);
+    const char *a = s_kv(rep, "icmp_from");
+    if (a)
+        ip4_parse(a, &out->from);
+    a = s_kv(rep, "icmp_dst");
+    if (a)
+        ip4_parse(a, &out->dst);
+    s_free(&rep);
+    return 0;
+}

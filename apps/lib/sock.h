@@ -48,6 +48,7 @@
  *   shutdown FD rd|wr|rdwr                close FD
  *   setopt FD nodelay|ttl VALUE           getsockname|getpeername FD -> addr port
  *   status FD -> state err connecting     wait MS FD:EV... -> ready "fd:ev,..."
+ *     (UDP: icmp_count icmp_type icmp_code icmp_from icmp_dst icmp_dport)
  *   cancel                                (answers a pending wait at once)
  * Blocking calls are "try, then wait for readiness, then retry".
  */
@@ -118,6 +119,20 @@ int sock_getsockname(sock_lib_t *self, int fd, uint32_t *ip, uint16_t *port);
 int sock_getpeername(sock_lib_t *self, int fd, uint32_t *ip, uint16_t *port);
 /* Pending error (SO_ERROR), 0 if none; -1 if the call itself failed. */
 int sock_error(sock_lib_t *self, int fd);
+
+/* The last ICMP error about a datagram this UDP socket sent (like Linux
+ * IP_RECVERR; traceroute -U: type 11 from a router, type 3 code 3 from the
+ * target). sock_poll reports SOCK_POLLERR while a new one is unread, if the
+ * entry's events asked for SOCK_POLLERR. */
+typedef struct {
+    unsigned count;      /* ICMP errors seen so far on this socket */
+    uint8_t type, code;
+    uint32_t from;       /* who sent the ICMP message */
+    uint32_t dst;        /* the quoted probe's destination address and port */
+    uint16_t dport;
+} sock_icmp_t;
+/* 0 and *out filled (count 0 = none yet), -1 on error. Marks it read. */
+int sock_last_icmp(sock_lib_t *self, int fd, sock_icmp_t *out);
 
 /* Wait until one of fds is ready or timeout_ms passes (-1 = forever, 0 =
  * just look). Returns how many entries have revents != 0, 0 on timeout, -1. */

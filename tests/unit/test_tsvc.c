@@ -45,6 +45,7 @@ struct s_net {
     uint8_t icmp_type, icmp_code;
     size_t icmp_len;
     int drop_to; /* host index whose NET_DELIVERs are dropped, -1 none */
+    uint32_t last_ttl; /* NetTx ttl of the last NET_TX (64 when absent) */
 };
 
 static int s_net_send(void *ctx, Ls__Envelope *env)
@@ -130,6 +131,7 @@ static void s_deliver_one(s_net_t *n, const Ls__Envelope *env, int from)
     ck_assert_int_eq(env->kind, LS__KIND__NET_TX);
     const Ls__NetTx *tx = env->net_tx;
     ck_assert_uint_eq(tx->src, n->addr[from]);
+    n->last_ttl = tx->has_ttl ? tx->ttl : 64;
     int to = tx->dst == n->addr[0] ? 0 : tx->dst == n->addr[1] ? 1 : -1;
     ck_assert_int_ge(to, 0);
     if (to == n->drop_to)
@@ -320,6 +322,18 @@ START_TEST(test_udp_round_trip_and_port_unreachable)
     ck_assert_uint_eq(n->icmp_code, 3);
     ck_assert_uint_eq(n->icmp_len, 31);
     ck_assert_uint_eq(ls_counter_get(n->ctr[1], "udp.rx.no_port"), 1);
+    /* the unconnected sender keeps a record of it (traceroute -U reads it with status) */
+    r = s_req(n, 0, NULL, 0, "sock", "status", TOKA, fa, NULL);
+    ck_assert_str_eq(s_kv(r, "icmp_count"), "1");
+    ck_assert_str_eq(s_kv(r, "icmp_type"), "3");
+    ck_assert_str_eq(s_kv(r, "icmp_code"), "3");
+    ck_assert_str_eq(s_kv(r, "icmp_from"), "198.51.100.10");
+    ck_assert_str_eq(s_kv(r, "icmp_dport"), "9");
+    ls__ctl_reply__free_unpacked(r, NULL);
+    /* a TTL option reaches NetTx */
+    ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "setopt", TOKA, fa, "ttl", "2", NULL), NULL, NULL, 0), 0);
+    ck_assert_int_eq(s_rc(s_req(n, 0, "t", 1, "sock", "sendto", TOKA, fa, "198.51.100.10", "7", NULL), NULL, NULL, 0), 0);
+    ck_assert_uint_eq(n->last_ttl, 2);
     /* a connected socket hears ECONNREFUSED */
     ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "connect", TOKA, fa, "198.51.100.10", "9", NULL), NULL, NULL, 0),
                      0);

@@ -183,7 +183,18 @@ START_TEST(test_connected_icmp_refused)
     wr_be32(q + 12, A);
     wr_be32(q + 16, B);
     memcpy(q + 20, cap.out, 8);
-    ck_assert_int_eq(udp_sock_icmp_error(u, 3, 3, q, sizeof q), s);
+    ck_assert(!udp_sock_icmp_unread(u, s));
+    ck_assert_int_eq(udp_sock_icmp_error(u, 3, 3, B, q, sizeof q), s);
+    ck_assert(udp_sock_icmp_unread(u, s));
+    udp_sock_icmp_t ic;
+    ck_assert_int_eq(udp_sock_last_icmp(u, s, &ic), 0);
+    ck_assert_uint_eq(ic.count, 1);
+    ck_assert_uint_eq(ic.type, 3);
+    ck_assert_uint_eq(ic.code, 3);
+    ck_assert_uint_eq(ic.from, B);
+    ck_assert_uint_eq(ic.dst, B);
+    ck_assert_uint_eq(ic.dport, 7);
+    ck_assert(!udp_sock_icmp_unread(u, s));
     ck_assert(udp_sock_readable(u, s));
     char buf[4];
     ck_assert_int_eq(udp_sock_recvfrom(u, s, buf, sizeof buf, &ip, &port), -1);
@@ -192,7 +203,7 @@ START_TEST(test_connected_icmp_refused)
     ck_assert_int_eq(errno, EAGAIN);
     ck_assert_uint_eq(ls_counter_get(ctr, "udp.rx.icmp_error"), 1);
     /* a short quote is rejected */
-    ck_assert_int_eq(udp_sock_icmp_error(u, 3, 3, q, 24), -1);
+    ck_assert_int_eq(udp_sock_icmp_error(u, 3, 3, B, q, 24), -1);
     ck_assert_uint_eq(ls_counter_get(ctr, "udp.drop.icmp_bad_quote"), 1);
     ck_assert_int_eq(udp_sock_icmp_errno(3, 1), EHOSTUNREACH);
     ck_assert_int_eq(udp_sock_icmp_errno(11, 0), EHOSTUNREACH);
