@@ -294,7 +294,8 @@ static int s_send_route_query(tsvc_t *self, uint32_t dst, uint32_t *qid)
 static void s_net_tx(tsvc_t *self, uint32_t src, uint32_t dst, uint8_t proto, uint8_t ttl, const uint8_t *seg,
                      size_t len, uint64_t pdu_id, const uint64_t *parents, size_t np)
 {
-    if (ls_log_on(self->io.log, LS_LOG_PDU)) {
+    /* the TCP engine logs its own encap line (same id, same parents) */
+    if (proto != IP_PROTO_TCP && ls_log_on(self->io.log, LS_LOG_PDU)) {
         char msg[320];
         s_summary(proto, src, dst, seg, len, msg, sizeof msg);
         ls_logev(self->io.log, LS_LOG_PDU, &(ls_logev_t){.now_ns = self->now, .layer = "transport", .dir = "down",
@@ -407,12 +408,18 @@ static void s_deliver(tsvc_t *self, const Ls__Envelope *env)
     uint64_t parent = env->pdu_id;
     const char *pname = ipv4_proto_name(ip.proto);
     if (ls_log_on(self->io.log, LS_LOG_PDU)) {
-        char msg[320];
-        s_summary(ip.proto, ip.src, ip.dst, seg, slen, msg, sizeof msg);
+        /* TCP: the engine logs the decap line itself (tcp_input), so the segment's
+         * link to its datagram is recorded on this demux line */
+        bool tcp = ip.proto == IP_PROTO_TCP;
+        if (!tcp) {
+            char msg[320];
+            s_summary(ip.proto, ip.src, ip.dst, seg, slen, msg, sizeof msg);
+            ls_logev(self->io.log, LS_LOG_PDU, &(ls_logev_t){.now_ns = now, .layer = "transport", .dir = "up",
+                     .ev = "decap", .pdu = seg_id, .parents = &parent, .nparents = 1, .ifname = ifname}, "%s", msg);
+        }
         ls_logev(self->io.log, LS_LOG_PDU, &(ls_logev_t){.now_ns = now, .layer = "transport", .dir = "up",
-                 .ev = "decap", .pdu = seg_id, .parents = &parent, .nparents = 1, .ifname = ifname}, "%s", msg);
-        ls_logev(self->io.log, LS_LOG_PDU, &(ls_logev_t){.now_ns = now, .layer = "transport", .dir = "up",
-                 .ev = "demux", .pdu = seg_id, .ifname = ifname}, "proto %u -> %s", ip.proto,
+                 .ev = "demux", .pdu = seg_id, .parents = tcp ? &parent : NULL, .nparents = tcp ? 1 : 0,
+                 .ifname = ifname}, "proto %u -> %s", ip.proto,
                  ip.proto == IP_PROTO_TCP || ip.proto == IP_PROTO_UDP ? pname : "none");
     }
     /* a peer reached us through this interface: a route guess for passive opens */

@@ -85,7 +85,8 @@ typedef struct {
 /* Open a session with this host's transport-svc (app from app_init). NULL
  * after printing a clear error (transport-svc not running...). */
 sock_lib_t *sock_lib_new(app_t *app);
-/* Close every socket still open (gracefully) and end the session. */
+/* Close every socket still open (gracefully) and end the session. Call it
+ * before app_fini (it stops the heartbeat thread, which uses app's context). */
 void sock_lib_destroy(sock_lib_t **self_p);
 
 /* A new socket: SOCK_T_TCP (stream) or SOCK_T_UDP (datagram). fd or -1. */
