@@ -173,20 +173,28 @@ s_logformat() {
     grep -q 'hosta-link' "$OUTDIR/trace.txt" && grep -q 'hosta-net' "$OUTDIR/trace.txt"
 }
 
-XFER_SHA=
-s_xfer() {
-    have_bin xfer || { missing "apps/xfer is not built yet (no xfer in the image): transfer + SHA-256 not tested"; return 1; }
-    have_bin transport-svc || { missing "transport-svc is not built"; return 1; }
-    # contract assumed from the xfer issue: `xfer -l` serves, `xfer -s BYTES HOST` sends
-    # seeded pseudo-random bytes and both ends print "sha256 HEX"
-    oexec sh -c 'stackctl exec hostb xfer -l -c 1 > /run/layerstack/xfer-server.txt 2>&1 &'
-    oexec stackctl exec hosta xfer -s 262144 hostb | tee "$OUTDIR/xfer-client.txt" || return 1
-    wait_for 30 oexec grep -q sha256 /run/layerstack/xfer-server.txt
-    oexec cat /run/layerstack/xfer-server.txt | tee "$OUTDIR/xfer-server.txt"
+# xfer_run SIZE TAG: hostb receives on 5001 (in the background, in the orchestrator
+# container), hosta sends SIZE; both ends' "sha256:" lines must match.
+xfer_run() {
+    local size=$1 tag=$2
+    podman exec -d "$(ctr orchestrator)" sh -c \
+        "stackctl exec hostb xfer -l 5001 > /run/layerstack/xfer-$tag-server.txt 2>&1" || return 1
+    wait_for 30 sh -c "podman exec $(ctr orchestrator) stackctl ss hostb | grep -q ':5001'" \
+        || { echo "hostb never listened on 5001"; oexec stackctl ss hostb; return 1; }
+    oexec stackctl exec hosta xfer -s 7 hostb 5001 "$size" | tee "$OUTDIR/xfer-$tag-client.txt" || return 1
+    wait_for 30 oexec grep -q '^sha256:' "/run/layerstack/xfer-$tag-server.txt" || return 1
+    oexec cat "/run/layerstack/xfer-$tag-server.txt" | tee "$OUTDIR/xfer-$tag-server.txt"
     local a b
-    a=$(grep -oE 'sha256[ :=]+[0-9a-f]{64}' "$OUTDIR/xfer-client.txt" | grep -oE '[0-9a-f]{64}')
-    b=$(grep -oE 'sha256[ :=]+[0-9a-f]{64}' "$OUTDIR/xfer-server.txt" | grep -oE '[0-9a-f]{64}')
-    [ -n "$a" ] && [ "$a" = "$b" ] && echo "sha256 match: $a"
+    a=$(awk '$1 == "sha256:" { print $2 }' "$OUTDIR/xfer-$tag-client.txt")
+    b=$(awk '$1 == "sha256:" { print $2 }' "$OUTDIR/xfer-$tag-server.txt")
+    [ -n "$a" ] && [ "$a" = "$b" ] || { echo "sha256 differ: sent $a, received $b"; return 1; }
+    echo "sha256 match: $a"
+}
+
+s_xfer() {
+    have_bin xfer || { missing "apps/xfer is not built (no xfer in the image): transfer + SHA-256 not tested"; return 1; }
+    have_bin transport-svc || { missing "transport-svc is not built"; return 1; }
+    xfer_run 256K clean
 }
 
 s_loss() {
@@ -205,16 +213,23 @@ s_loss() {
 }
 
 s_retrans() {
-    have_bin xfer || { missing "apps/xfer is not built yet: no TCP traffic to retransmit"; return 1; }
-    # rule still in force from the previous step: a transfer through 30% loss
-    oexec stackctl exec hosta xfer -s 65536 hostb > "$OUTDIR/xfer-loss.txt" 2>&1 &
-    oexec sh -c 'stackctl exec hostb xfer -l -c 1 > /run/layerstack/xfer-server2.txt 2>&1 &'
-    wait
+    have_bin xfer || { missing "apps/xfer is not built: no TCP traffic to retransmit"; return 1; }
     oexec stackctl fault clear
-    # retransmissions: the same sequence range sent twice by hosta's transport layer
+    oexec stackctl fault add hosta net:link down loss 10% match tcp-data seed 7 || return 1
+    xfer_run 64K lossy
+    local rc=$?
+    oexec stackctl fault list
+    oexec stackctl fault clear
+    [ $rc -eq 0 ] || return 1
+    # retransmissions, from the per-layer log on the volume: the same sequence
+    # range sent as two different PDUs by hosta's transport layer (a PDU may be
+    # logged more than once on its way down: count distinct (pdu, range) pairs)
     oexec grep '"ev":"encap"' /run/layerstack/log/hosta-transport.log \
-        | grep -oE 'seq [0-9]+:[0-9]+' | sort | uniq -d > "$OUTDIR/retrans.txt"
-    echo "retransmitted ranges: $(wc -l < "$OUTDIR/retrans.txt")"; head -n 3 "$OUTDIR/retrans.txt"
+        | sed -nE 's/.*"pdu":"([0-9a-f:]+)".*seq ([0-9]+:[0-9]+).*/\1 \2/p' | sort -u \
+        | awk '{ print "seq " $2 }' | sort | uniq -d > "$OUTDIR/retrans.txt"
+    echo "retransmitted ranges in hosta-transport.log: $(wc -l < "$OUTDIR/retrans.txt")"
+    head -n 3 "$OUTDIR/retrans.txt"
+    oexec stackctl stats hosta | grep -E 'retransmit|fault' || true
     [ -s "$OUTDIR/retrans.txt" ]
 }
 

@@ -81,4 +81,4 @@ if ! podman image exists "$BASE_IMG"; then
     podman tag localhost/debian:bookworm-slim "$BASE_IMG"
     say "imported $BASE_IMG"
 fi
-say "ready: $(podman --version), $(podman-compose version 2>/dev/null | grep -m1 -i 'podman-compose' || echo podman-compose)"
+say "ready: $(podman --version), runtime $(podman info --format '{{.Host.OCIRuntime.Name}}' 2>/dev/null), base image $BASE_IMG"
