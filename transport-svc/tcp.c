@@ -2,7 +2,9 @@
  * tcp.c -- the TCP engine's stack object, socket API, timers (binary
  * min-heap of TCBs keyed by their earliest deadline), ISN/port selection
  * (RFC 6528 / RFC 6056 with SipHash-2-4), segment output, retransmission
- * (RFC 6298) and congestion control (RFC 5681 / RFC 6582 NewReno).
+ * (RFC 6298), flow control (RFC 9293 3.8.6: persist timer and window
+ * probes, sender SWS avoidance and Nagle, RFC 1122 4.2.3.4). Congestion
+ * control lives in tcp_cc.c (core) and tcp_cc_newreno.c (algorithms).
  *
  * Call chain: transport-svc main loop (and tests/unit/tcp_script.c) ->
  * tcp_socket/bind/listen/accept/connect/send/recv/shutdown/close/abort,
@@ -49,7 +51,28 @@ tcp_cfg_t tcp_cfg_default(void)
         .delack_ns = 200 * TCP_NS_MS,
         .window_scaling = false,
         .cc = "newreno",
+        .initial_window_segments = 0,
+        .initial_ssthresh = 0,
     };
+}
+
+tcp_cfg_t tcp_cfg_service_default(void)
+{
+    tcp_cfg_t c = tcp_cfg_default();
+    c.window_scaling = true;
+    c.rcvbuf = 256 * 1024;
+    c.sndbuf = 256 * 1024;
+    c.delack = true;
+    c.delack_ns = 200 * TCP_NS_MS;
+    return c;
+}
+
+/* RFC 1122 4.2.3.2: an ACK MUST NOT be delayed by 0.5 s or more; the
+ * configured delay is capped at 500 ms */
+uint64_t tcp_delack_delay(const tcp_cfg_t *c)
+{
+    uint64_t cap = 500 * TCP_NS_MS;
+    return c->delack_ns < cap ? c->delack_ns : cap;
 }
 
 /* ------------------------------------------------------------------ */
@@ -341,7 +364,11 @@ static tcp_tcb_t *s_tcb_alloc(tcp_stack_t *st)
     t->smss = st->cfg.default_mss;
     t->rmss = (uint16_t)(st->cfg.default_mtu - 40);
     t->nodelay = st->cfg.nodelay;
-    t->cc = (st->cfg.cc && strcmp(st->cfg.cc, "none") == 0) ? &tcp_cc_none : &tcp_cc_newreno;
+    t->cc = tcp_cc_find(st->cfg.cc);
+    if (!t->cc)
+        t->cc = &tcp_cc_newreno;
+    t->sndbuf_sz = st->cfg.sndbuf;
+    t->rcvbuf_sz = st->cfg.rcvbuf;
     t->anext = st->all;
     if (st->all)
         st->all->aprev = t;
@@ -353,11 +380,11 @@ static tcp_tcb_t *s_tcb_alloc(tcp_stack_t *st)
 static int s_tcb_buffers(tcp_tcb_t *t)
 {
     if (!t->sbuf) {
-        t->scap = t->st->cfg.sndbuf;
+        t->scap = t->sndbuf_sz;
         t->sbuf = malloc(t->scap ? t->scap : 1);
     }
     if (!t->rbuf) {
-        t->rcap = t->st->cfg.rcvbuf;
+        t->rcap = t->rcvbuf_sz;
         t->rbuf = malloc(t->rcap ? t->rcap : 1);
     }
     return t->sbuf && t->rbuf ? 0 : -1;
@@ -471,7 +498,7 @@ static int s_sock_alloc(tcp_stack_t *st, tcp_tcb_t *t)
 /* ------------------------------------------------------------------ */
 /* logging, events, state                                               */
 
-static const char *s_tuple(const tcp_tcb_t *t, char *buf, size_t cap)
+const char *tcp_tuple(const tcp_tcb_t *t, char *buf, size_t cap)
 {
     char a[16], b[16];
     snprintf(buf, cap, "%s.%u > %s.%u", ip4_fmt(t->lip, a), t->lport, ip4_fmt(t->rip, b), t->rport);
@@ -488,7 +515,7 @@ void tcp_set_state(tcp_tcb_t *t, tcp_state_t ns, uint64_t now, const char *why)
         ls_logev(log, LS_LOG_INFO,
                  &(ls_logev_t){.now_ns = now, .layer = "transport", .dir = "-", .ev = "state",
                                .pdu = t->st->cur_parent},
-                 "%s: %s -> %s on %s", s_tuple(t, tu, sizeof tu), tcp_state_name(t->state),
+                 "%s: %s -> %s on %s", tcp_tuple(t, tu, sizeof tu), tcp_state_name(t->state),
                  tcp_state_name(ns), why ? why : "-");
     }
     t->state = ns;
@@ -563,7 +590,7 @@ static void s_emit(tcp_tcb_t *t, tcp_repr_t *r, uint64_t now)
         ls_logev(st->io.log, LS_LOG_PDU,
                  &(ls_logev_t){.now_ns = now, .layer = "transport", .dir = "down", .ev = "encap", .pdu = id,
                                .parents = st->cur_parent ? &st->cur_parent : NULL, .nparents = st->cur_parent ? 1 : 0},
-                 "IP %s: %s", s_tuple(t, tu, sizeof tu), tcp_summary(r, sum, sizeof sum));
+                 "IP %s: %s", tcp_tuple(t, tu, sizeof tu), tcp_summary(r, sum, sizeof sum));
     }
     LS_COUNT(st->io.counters, "tcp.tx.segs");
     if (st->io.output)
@@ -680,16 +707,6 @@ void tcp_rtt_sample(tcp_tcb_t *t, uint64_t r)
     t->rto = rto;
 }
 
-void tcp_cwnd_log(tcp_tcb_t *t, uint64_t now, const char *cause)
-{
-    ls_log_t *log = t->st->io.log;
-    if (!ls_log_on(log, LS_LOG_INFO))
-        return;
-    char tu[64];
-    ls_logev(log, LS_LOG_INFO, &(ls_logev_t){.now_ns = now, .layer = "transport", .dir = "-", .ev = "cwnd"},
-             "%s: cwnd %u ssthresh %u (%s)", s_tuple(t, tu, sizeof tu), t->cwnd, t->ssthresh, cause);
-}
-
 static bool s_can_send_data(const tcp_tcb_t *t)
 {
     switch (t->state) {
@@ -738,7 +755,24 @@ int tcp_retransmit_one(tcp_tcb_t *t, uint64_t now)
     return (int)used;
 }
 
-void tcp_output(tcp_tcb_t *t, uint64_t now, bool force_ack)
+/* Arm the persist timer: zero-window probes (RFC 9293 3.8.6.1) and the
+ * sender-SWS override timeout (RFC 1122 4.2.3.4 (4)) -- the only timer
+ * that runs when the peer's window, not the network, stops us and nothing
+ * is in flight (so no ACK will come). RTO-based, doubled per probe. */
+static void s_persist_arm(tcp_tcb_t *t, uint64_t now)
+{
+    if (t->persist_at || t->rto_at)
+        return;
+    uint64_t p = t->rto << (t->persist_backoff < 10 ? t->persist_backoff : 10);
+    if (p > t->st->cfg.max_rto_ns)
+        p = t->st->cfg.max_rto_ns;
+    t->persist_at = now + p;
+    tcp_timer_sync(t);
+}
+
+/* The send loop. override: the persist timer fired with an open but small
+ * window: send what fits once, even below the SWS threshold. */
+static void s_output(tcp_tcb_t *t, uint64_t now, bool force_ack, bool override)
 {
     bool sent = false;
     if (s_can_send_data(t)) {
@@ -748,6 +782,7 @@ void tcp_output(tcp_tcb_t *t, uint64_t now, bool force_ack)
             bool fin_next = t->fin_queued && SEQ_LEQ(t->snd_nxt, t->fin_seq);
             if (!avail && !fin_next)
                 break;
+            /* RFC 5681 2: send no more than min(cwnd, rwnd) past SND.UNA */
             uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
             uint32_t inflight = t->snd_nxt - t->snd_una;
             uint32_t usable = wnd > inflight ? wnd - inflight : 0;
@@ -757,28 +792,40 @@ void tcp_output(tcp_tcb_t *t, uint64_t now, bool force_ack)
             if (len > usable)
                 len = usable;
             if (avail && len == 0) {
-                /* window closed: RFC 9293 3.8.6.1 zero-window probing via persist */
-                if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una && !t->rto_at && !t->persist_at) {
-                    uint64_t p = t->rto << (t->persist_backoff < 10 ? t->persist_backoff : 10);
-                    if (p > t->st->cfg.max_rto_ns)
-                        p = t->st->cfg.max_rto_ns;
-                    t->persist_at = now + p;
-                    tcp_timer_sync(t);
-                }
+                /* the window is full: the sender stops. RFC 9293 3.8.6.1: a
+                 * zero window with nothing in flight is probed by the
+                 * persist timer; otherwise the ACKs in flight reopen it */
+                if (inflight == 0)
+                    s_persist_arm(t, now);
+                LS_COUNT(t->st->io.counters, t->snd_wnd <= inflight ? "tcp.tx.rwnd_limited" : "tcp.tx.cwnd_limited");
                 break;
             }
-            if (len < avail && len < t->smss) {
-                /* RFC 9293 3.8.6.2.1 sender SWS avoidance: wait for a full
-                 * segment or half the max window unless nothing is in flight */
-                if (len < t->max_sndwnd / 2 && inflight > 0)
+            if (len < avail && len < t->smss && !override) {
+                /* RFC 1122 4.2.3.4 / RFC 9293 3.8.6.2.1 sender SWS avoidance:
+                 * a window-limited piece is sent only if it is at least
+                 * Fs = 1/2 of the largest window the peer offered; else wait
+                 * for ACKs, or (nothing in flight) the override timeout */
+                if (len < t->max_sndwnd / 2) {
+                    if (inflight == 0)
+                        s_persist_arm(t, now);
+                    LS_COUNT(t->st->io.counters, "tcp.tx.sws_hold");
                     break;
+                }
             }
-            if (len > 0 && len < t->smss && len == avail && !fin_next && inflight > 0 && !t->nodelay)
-                break; /* Nagle (RFC 896, RFC 1122 4.2.3.4) */
+            /* Nagle (RFC 896, RFC 1122 4.2.3.4): while data is unacknowledged,
+             * hold a final partial segment until the ACK (or a full segment);
+             * TCP_NODELAY (tcp_setnodelay / cfg.nodelay) turns this off */
+            if (len > 0 && len < t->smss && len == avail && !fin_next && inflight > 0 && !t->nodelay) {
+                LS_COUNT(t->st->io.counters, "tcp.tx.nagle_hold");
+                break;
+            }
+            override = false;
             uint32_t used = s_send_at(t, t->snd_nxt, len, now);
             if (!used)
                 break;
-            bool new_data = SEQ_GEQ(t->snd_nxt, t->snd_max);
+            /* entirely below SND.MAX: a retransmission (go-back-N after an
+             * RTO); a segment that merely covers a window-probe byte is new */
+            bool new_data = SEQ_GT(t->snd_nxt + used, t->snd_max);
             if (!new_data) {
                 t->total_rexmit++;
                 LS_COUNT(t->st->io.counters, "tcp.tx.retransmits");
@@ -802,95 +849,7 @@ void tcp_output(tcp_tcb_t *t, uint64_t now, bool force_ack)
     tcp_timer_sync(t);
 }
 
-/* ------------------------------------------------------------------ */
-/* congestion control                                                   */
-
-static uint32_t s_flight(const tcp_tcb_t *t) { return t->snd_max - t->snd_una; }
-
-static void s_nr_init(tcp_tcb_t *t, uint64_t now)
-{
-    /* RFC 6928 initial window: min(10*MSS, max(2*MSS, 14600)) */
-    uint32_t m = t->smss;
-    uint32_t iw = 2 * m > 14600 ? 2 * m : 14600;
-    if (iw > 10 * m)
-        iw = 10 * m;
-    t->cwnd = iw;
-    t->ssthresh = 0x7fffffff;
-    tcp_cwnd_log(t, now, "initial window");
-}
-
-static void s_nr_on_ack(tcp_tcb_t *t, uint32_t acked, uint64_t now)
-{
-    if (t->in_recovery) {
-        if (SEQ_GEQ(t->snd_una, t->recover)) {
-            /* RFC 6582 3.2 step 3: full ACK, exit fast recovery */
-            uint32_t f = s_flight(t);
-            uint32_t w = (f > t->smss ? f : t->smss) + t->smss;
-            t->cwnd = w < t->ssthresh ? w : t->ssthresh;
-            t->in_recovery = false;
-            tcp_cwnd_log(t, now, "full ACK");
-        } else {
-            /* RFC 6582 3.2 step 4: partial ACK: retransmit the next hole,
-             * deflate by the amount acked, add back one MSS */
-            tcp_retransmit_one(t, now);
-            t->cwnd = t->cwnd > acked ? t->cwnd - acked : 0;
-            t->cwnd += t->smss;
-            tcp_cwnd_log(t, now, "partial ACK");
-        }
-        return;
-    }
-    if (t->cwnd < t->ssthresh) {
-        /* RFC 5681 3.1 slow start (RFC 3465 L=1 MSS per ACK) */
-        t->cwnd += acked < t->smss ? acked : t->smss;
-        tcp_cwnd_log(t, now, "slow start");
-    } else {
-        /* congestion avoidance: ~1 MSS per RTT */
-        uint32_t inc = (uint32_t)((uint64_t)t->smss * t->smss / (t->cwnd ? t->cwnd : 1));
-        t->cwnd += inc ? inc : 1;
-        tcp_cwnd_log(t, now, "CA");
-    }
-}
-
-static void s_nr_on_dupack(tcp_tcb_t *t, int n, uint64_t now)
-{
-    if (t->in_recovery) {
-        t->cwnd += t->smss; /* RFC 5681 3.2 step 4: inflate */
-        tcp_cwnd_log(t, now, "dupack inflate");
-        tcp_output(t, now, false);
-        return;
-    }
-    if (n == 3) {
-        /* RFC 6582 3.2 step 2 / RFC 5681 3.2: fast retransmit */
-        if (SEQ_LEQ(t->snd_una, t->recover) && t->recover != t->iss)
-            return; /* still within a recovered window: no new recovery */
-        uint32_t f = s_flight(t);
-        t->ssthresh = f / 2 > 2u * t->smss ? f / 2 : 2u * t->smss;
-        t->recover = t->snd_max;
-        t->in_recovery = true;
-        tcp_retransmit_one(t, now);
-        t->cwnd = t->ssthresh + 3u * t->smss;
-        tcp_cwnd_log(t, now, "dupack #3");
-    }
-}
-
-static void s_nr_on_rto(tcp_tcb_t *t, uint64_t now)
-{
-    /* RFC 5681 3.1 eq. 4 and cwnd = LW = 1 MSS */
-    uint32_t f = s_flight(t);
-    t->ssthresh = f / 2 > 2u * t->smss ? f / 2 : 2u * t->smss;
-    t->cwnd = t->smss;
-    t->in_recovery = false;
-    t->recover = t->snd_max;
-    tcp_cwnd_log(t, now, "RTO");
-}
-
-const tcp_cc_ops_t tcp_cc_newreno = {"newreno", s_nr_init, s_nr_on_ack, s_nr_on_dupack, s_nr_on_rto};
-
-static void s_none_init(tcp_tcb_t *t, uint64_t now) { t->cwnd = 0x7fffffff; t->ssthresh = 0x7fffffff; }
-static void s_none_ack(tcp_tcb_t *t, uint32_t acked, uint64_t now) {}
-static void s_none_dup(tcp_tcb_t *t, int n, uint64_t now) {}
-static void s_none_rto(tcp_tcb_t *t, uint64_t now) {}
-const tcp_cc_ops_t tcp_cc_none = {"none", s_none_init, s_none_ack, s_none_dup, s_none_rto};
+void tcp_output(tcp_tcb_t *t, uint64_t now, bool force_ack) { s_output(t, now, force_ack, false); }
 
 /* ------------------------------------------------------------------ */
 /* timers                                                               */
@@ -929,9 +888,8 @@ static bool s_on_rto(tcp_tcb_t *t, uint64_t now)
     }
     t->nrexmit++;
     t->rto = t->rto * 2 > c->max_rto_ns ? c->max_rto_ns : t->rto * 2;
-    t->cc->on_rto(t, now);
+    tcp_cc_on_rto(t, now); /* cwnd = 1 SMSS (RFC 5681 3.1) */
     t->rtt_timing = false; /* Karn */
-    t->dupacks = 0;
     /* go back N: resend from snd_una, one segment (cwnd = 1 MSS) */
     t->snd_nxt = t->snd_una;
     tcp_retransmit_one(t, now);
@@ -942,18 +900,24 @@ static bool s_on_rto(tcp_tcb_t *t, uint64_t now)
 static void s_on_persist(tcp_tcb_t *t, uint64_t now)
 {
     uint32_t data_end = t->sbuf_seq + t->slen;
-    if (t->snd_wnd != 0 || !SEQ_LT(t->snd_nxt, data_end))
+    if (!SEQ_LT(t->snd_nxt, data_end) || t->snd_nxt != t->snd_una || !s_can_send_data(t))
+        return; /* nothing waiting, or ACKs in flight drive the sender */
+    if (t->snd_wnd != 0) {
+        /* RFC 1122 4.2.3.4 (4): the SWS override timeout: send what fits */
+        LS_COUNT(t->st->io.counters, "tcp.tx.sws_override");
+        s_output(t, now, false, true);
         return;
-    /* RFC 9293 3.8.6.1: probe the zero window with one byte */
+    }
+    /* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe the zero window with one
+     * byte, again at exponentially increasing intervals, for as long as the
+     * peer keeps answering (the probes are not retransmissions: no abort) */
     uint32_t used = s_send_at(t, t->snd_nxt, 1, now);
     LS_COUNT(t->st->io.counters, "tcp.tx.window_probe");
+    t->window_probes++;
     if (used && SEQ_GT(t->snd_nxt + used, t->snd_max))
         t->snd_max = t->snd_nxt + used;
     t->persist_backoff++;
-    uint64_t p = t->rto << (t->persist_backoff < 10 ? t->persist_backoff : 10);
-    if (p > t->st->cfg.max_rto_ns)
-        p = t->st->cfg.max_rto_ns;
-    t->persist_at = now + p;
+    s_persist_arm(t, now);
 }
 
 static void s_fire(tcp_tcb_t *t, uint64_t now)
@@ -1197,6 +1161,9 @@ tcp_tcb_t *tcp_tcb_new_child(tcp_tcb_t *l, uint32_t lip, uint32_t rip, uint16_t 
     t->passive = true;
     t->parent = l;
     t->nodelay = l->nodelay;
+    t->cc = l->cc;
+    t->sndbuf_sz = l->sndbuf_sz;
+    t->rcvbuf_sz = l->rcvbuf_sz;
     if (s_tcb_buffers(t) < 0) {
         s_tcb_free(t);
         return NULL;
@@ -1421,6 +1388,40 @@ int tcp_setnodelay(tcp_stack_t *self, int sock, bool on)
     return 0;
 }
 
+int tcp_setbufsize(tcp_stack_t *self, int sock, uint32_t sndbuf, uint32_t rcvbuf)
+{
+    tcp_tcb_t *t = s_sock(self, sock);
+    if (!t)
+        return -1;
+    if ((t->state != TCP_CLOSED && t->state != TCP_LISTEN) || t->sbuf || t->rbuf) {
+        errno = EISCONN;
+        return -1;
+    }
+    if (sndbuf)
+        t->sndbuf_sz = sndbuf;
+    if (rcvbuf)
+        t->rcvbuf_sz = rcvbuf;
+    return 0;
+}
+
+int tcp_setcc(tcp_stack_t *self, int sock, const char *name)
+{
+    tcp_tcb_t *t = s_sock(self, sock);
+    if (!t)
+        return -1;
+    const tcp_cc_ops_t *cc = tcp_cc_find(name);
+    if (!cc) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (t->state != TCP_CLOSED && t->state != TCP_LISTEN && t->state != TCP_SYN_SENT) {
+        errno = EISCONN;
+        return -1;
+    }
+    t->cc = cc;
+    return 0;
+}
+
 int tcp_getsockname(tcp_stack_t *self, int sock, uint32_t *ip, uint16_t *port)
 {
     tcp_tcb_t *t = s_sock(self, sock);
@@ -1462,6 +1463,14 @@ static void s_info(const tcp_tcb_t *t, tcp_info_t *o)
     o->retransmits = t->total_rexmit;
     o->sendq = t->slen;
     o->recvq = t->rlen;
+    o->dupacks = t->dupacks;
+    o->in_recovery = t->in_recovery;
+    o->cc = t->cc ? t->cc->name : "";
+    o->snd_wscale = t->snd_wscale;
+    o->rcv_wscale = t->rcv_wscale;
+    o->in_flight = t->snd_nxt - t->snd_una;
+    o->window_probes = t->window_probes;
+    o->nodelay = t->nodelay;
 }
 
 int tcp_sock_info(tcp_stack_t *self, int sock, tcp_info_t *out)

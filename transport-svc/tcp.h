@@ -18,6 +18,24 @@
  * queue (bounded by the backlog). When the accept queue is full a new SYN is
  * dropped silently and counted as tcp.drop.listen_overflow (like Linux): the
  * client's SYN retransmission retries later.
+ *
+ * Flow control: the sender keeps min(cwnd, peer window) in flight and stops
+ * when it is full; a zero window with nothing in flight is probed with one
+ * byte after RTO, then 2x, 4x... (persist timer, RFC 9293 3.8.6.1), for as
+ * long as the peer answers. Sender SWS avoidance (RFC 1122 4.2.3.4): a
+ * window-limited piece smaller than an MSS goes only if it is >= half the
+ * largest window the peer offered, or when the persist timer (the override
+ * timeout) fires with nothing in flight. Nagle (on unless cfg.nodelay or
+ * tcp_setnodelay) holds a final partial segment while data is unACKed.
+ * Receiver SWS (RFC 1122 4.2.3.3): the right edge moves only by
+ * >= min(rcvbuf/2, MSS). Delayed ACK (cfg.delack): every second segment,
+ * else after min(delack_ns, 500 ms). Window scaling (cfg.window_scaling,
+ * RFC 7323) is on only if both SYNs carry the option; the shift follows
+ * the receive buffer; without it windows are capped at 65535.
+ * Congestion control: see tcp_cc_ops_t below. Every cwnd/ssthresh change
+ * is logged (ev "cwnd", "...: cwnd A -> B, ssthresh S (cause)") and counted
+ * as tcp.cc.<cause>: slow_start, ca (LS_LOG_PDU), dupack3, partial_ack,
+ * full_ack, rto (LS_LOG_INFO); recovery_dupack (PDU) for inflation.
  */
 #ifndef LS_TCP_H
 #define LS_TCP_H
@@ -60,13 +78,24 @@ typedef struct {
     uint16_t default_mtu;     /* 1500: used when no route callback is given */
     uint16_t eph_lo, eph_hi;  /* 49152..65535 */
     bool nodelay;             /* true disables Nagle (RFC 896) */
-    bool delack;              /* delayed ACK (RFC 1122 4.2.3.2); off for now */
-    uint64_t delack_ns;       /* 200 ms */
+    bool delack;              /* delayed ACK (RFC 1122 4.2.3.2); off in the engine default */
+    uint64_t delack_ns;       /* 200 ms; capped at 500 ms (RFC 1122 4.2.3.2) */
     bool window_scaling;      /* send the RFC 7323 wscale option */
     const char *cc;           /* congestion control: "newreno" (default) or "none" */
+    /* --- added by issue 6 (flow and congestion control) --- */
+    uint32_t initial_window_segments; /* IW in segments; 0 = RFC 6928: min(10*MSS, max(2*MSS, 14600)) */
+    uint32_t initial_ssthresh;        /* bytes; 0 = "arbitrarily high" (RFC 5681 3.1) */
 } tcp_cfg_t;
 
+/* The engine's defaults: what the scripted tests are written against
+ * (delayed ACK off, no window scaling, 64 KiB buffers). */
 tcp_cfg_t tcp_cfg_default(void);
+
+/* Recommended defaults for real runs (transport-svc should start from
+ * these): tcp_cfg_default() plus window_scaling on, rcvbuf and sndbuf
+ * 256 KiB (so windows above 64 KiB are used, RFC 7323), delayed ACK on
+ * (200 ms, an ACK at least every second segment), Nagle on, NewReno. */
+tcp_cfg_t tcp_cfg_service_default(void);
 
 typedef struct {
     void *ctx;
@@ -94,6 +123,14 @@ typedef struct {
     uint64_t srtt, rttvar, rto;
     uint32_t retransmits;       /* total retransmitted segments */
     size_t sendq, recvq;        /* bytes queued (unacked+unsent / unread) */
+    /* --- added by issue 6 --- */
+    uint32_t dupacks;           /* duplicate ACKs in a row (RFC 5681 2) */
+    bool in_recovery;           /* in NewReno fast recovery (RFC 6582) */
+    const char *cc;             /* congestion-control algorithm name */
+    uint8_t snd_wscale, rcv_wscale; /* RFC 7323 shifts in use (0 if not negotiated) */
+    uint32_t in_flight;         /* snd_nxt - snd_una */
+    uint32_t window_probes;     /* zero-window probes sent (RFC 9293 3.8.6.1) */
+    bool nodelay;               /* Nagle disabled on this socket */
 } tcp_info_t;
 
 tcp_stack_t *tcp_stack_new(const tcp_cfg_t *cfg, const tcp_io_t *io);
@@ -119,6 +156,13 @@ int tcp_close(tcp_stack_t *self, int sock, uint64_t now);
 /* Send RST (if synchronized) and release everything. */
 int tcp_abort(tcp_stack_t *self, int sock, uint64_t now);
 int tcp_setnodelay(tcp_stack_t *self, int sock, bool on);
+/* Per-socket buffer sizes (bytes, 0 = keep), like SO_SNDBUF/SO_RCVBUF:
+ * only before connect()/listen() (EISCONN otherwise); a listener's values
+ * are inherited by its connections. The window-scale shift follows rcvbuf. */
+int tcp_setbufsize(tcp_stack_t *self, int sock, uint32_t sndbuf, uint32_t rcvbuf);
+/* Per-socket congestion control by name ("newreno", "none"); before the
+ * connection is established. -1/ENOENT for an unknown name. */
+int tcp_setcc(tcp_stack_t *self, int sock, const char *name);
 int tcp_getsockname(tcp_stack_t *self, int sock, uint32_t *ip, uint16_t *port);
 tcp_state_t tcp_sock_state(tcp_stack_t *self, int sock);
 /* Pending error of a socket (0 if none) -- like SO_ERROR, without clearing. */
@@ -141,7 +185,23 @@ void tcp_foreach(tcp_stack_t *self, void (*fn)(const tcp_info_t *info, void *arg
 size_t tcp_count(const tcp_stack_t *self);
 const char *tcp_state_name(tcp_state_t st);
 
-/* Congestion-control ops (RFC 5681 NewReno is built in). Sizes in bytes. */
+/* Congestion-control algorithm (sizes in bytes). The engine's core
+ * (transport-svc/tcp_cc.c) owns loss recovery -- duplicate-ACK counting,
+ * fast retransmit on the 3rd dupACK, fast recovery with NewReno partial
+ * ACKs (RFC 5681 3.2, RFC 6582), the loss window after an RTO -- and logs
+ * and counts every cwnd/ssthresh change with its cause. An algorithm only
+ * decides the numbers, through these hooks (all but name may be NULL):
+ *   init      connection established: set tcb->cwnd and tcb->ssthresh
+ *             (NULL: IW per RFC 6928 / cfg, ssthresh from cfg)
+ *   on_ack    new data ACKed outside fast recovery: grow cwnd (slow start
+ *             while cwnd < ssthresh, congestion avoidance after)
+ *   on_dupack told of every duplicate ACK (ndup = 1, 2, 3, ...)
+ *   on_rto    told after an RTO set cwnd to the loss window
+ *   ssthresh  the new ssthresh on a loss (3rd dupACK, first RTO of a
+ *             segment); NULL: the algorithm ignores loss (cwnd is never cut)
+ * Algorithms live in transport-svc/tcp_cc_<name>.c (they include
+ * tcp_int.h for the TCB fields and may keep state in tcb->cc_priv) and
+ * are listed in tcp_cc.c's table; adding one (CUBIC) touches nothing else. */
 typedef struct tcp_tcb tcp_tcb_t;
 typedef struct {
     const char *name;
@@ -149,7 +209,11 @@ typedef struct {
     void (*on_ack)(tcp_tcb_t *tcb, uint32_t acked, uint64_t now);   /* new data ACKed */
     void (*on_dupack)(tcp_tcb_t *tcb, int ndup, uint64_t now);      /* ndup = 1, 2, 3, ... */
     void (*on_rto)(tcp_tcb_t *tcb, uint64_t now);
+    uint32_t (*ssthresh)(const tcp_tcb_t *tcb);                     /* added by issue 6 */
 } tcp_cc_ops_t;
+
+/* The registered algorithm called name, or NULL. */
+const tcp_cc_ops_t *tcp_cc_find(const char *name);
 
 /* SipHash-2-4 (Aumasson & Bernstein), exposed for tests. */
 uint64_t tcp_siphash24(const uint8_t key[16], const uint8_t *msg, size_t len);

@@ -99,7 +99,7 @@ static bool s_text_fin(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r);
 
 static void s_established(s_in_t *in, tcp_tcb_t *t)
 {
-    t->cc->init(t, in->now);
+    tcp_cc_init(t, in->now);
     if (t->passive && t->parent) {
         tcp_tcb_t *l = t->parent;
         l->n_syn--;
@@ -273,14 +273,18 @@ static bool s_text_fin(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
                 fin_now = true;
             tcp_emit_event(t, TCP_EV_READABLE, 0);
             LS_COUNT(in->st->io.counters, "tcp.rx.data_segs");
-            /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full
-             * segment; immediately when filling a hole */
+            /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second
+             * (full) segment, and never later than 500 ms (the timer is
+             * min(delack_ns, 500 ms) from the first unACKed segment and is
+             * not pushed back by later ones); immediately when filling a
+             * hole or on a FIN */
             t->segs_unacked++;
             if (!in->st->cfg.delack || had_ooo || t->segs_unacked >= 2 || fin_now)
                 need_ack = true;
             else if (!t->delack_at) {
-                t->delack_at = in->now + in->st->cfg.delack_ns;
+                t->delack_at = in->now + tcp_delack_delay(&in->st->cfg);
                 tcp_timer_sync(t);
+                LS_COUNT(in->st->io.counters, "tcp.tx.ack_delayed");
             }
         } else {
             /* out of order: queue for reassembly and send a duplicate ACK at
@@ -385,7 +389,6 @@ static bool s_ack(s_in_t *in, tcp_tcb_t *t, const tcp_repr_t *r)
     }
     if (SEQ_GT(r->ack, t->snd_una)) {
         /* new data acknowledged: SND.UNA = SEG.ACK, drop acked bytes */
-        uint32_t acked = r->ack - t->snd_una;
         uint32_t data_acked = 0;
         if (SEQ_GT(r->ack, t->sbuf_seq)) {
             data_acked = r->ack - t->sbuf_seq;
@@ -404,8 +407,9 @@ static bool s_ack(s_in_t *in, tcp_tcb_t *t, const tcp_repr_t *r)
             t->rtt_timing = false;
         }
         t->nrexmit = 0;
-        t->dupacks = 0;
-        t->cc->on_ack(t, acked, in->now);
+        /* RFC 5681 3.1: cwnd grows by the new *data* acknowledged (a SYN
+         * or FIN is not) */
+        tcp_cc_on_ack(t, data_acked, in->now); /* resets dupacks; recovery / growth */
         /* RFC 6298 5.2 / 5.3: stop the timer when all is acked, else restart */
         if (t->snd_una == t->snd_max)
             t->rto_at = 0;
@@ -417,11 +421,13 @@ static bool s_ack(s_in_t *in, tcp_tcb_t *t, const tcp_repr_t *r)
         if (t->fin_queued && SEQ_GT(r->ack, t->fin_seq) && s_fin_acked(in, t))
             return false; /* t may be gone */
     } else if (r->ack == t->snd_una && r->payload_len == 0 && !(r->flags & (TCP_SYN | TCP_FIN)) &&
-               !wnd_changed && t->snd_max != t->snd_una) {
-        /* RFC 5681 2: a duplicate ACK */
-        t->dupacks++;
+               !wnd_changed && t->snd_max != t->snd_una && wnd != 0) {
+        /* RFC 5681 2: a duplicate ACK: outstanding data, no data, no SYN or
+         * FIN, ACK = SND.UNA, same window. An ACK advertising a zero window
+         * answers a window probe (RFC 9293 3.8.6.1): it says nothing about
+         * loss and is not counted. */
         LS_COUNT(in->st->io.counters, "tcp.rx.dupack");
-        t->cc->on_dupack(t, (int)t->dupacks, in->now);
+        tcp_cc_on_dupack(t, in->now);
     }
     return true;
 }

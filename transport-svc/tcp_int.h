@@ -59,6 +59,7 @@ struct tcp_tcb {
     bool fin_queued;          /* shutdown(SHUT_WR)/close: FIN after the data */
     uint32_t fin_seq;
     bool nodelay;
+    uint32_t sndbuf_sz, rcvbuf_sz; /* buffer sizes to allocate (cfg or tcp_setbufsize) */
 
     /* receive sequence space */
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
@@ -81,11 +82,13 @@ struct tcp_tcb {
     int nrexmit;              /* consecutive timeouts (backoff exponent) */
     uint32_t total_rexmit;
     int persist_backoff;
+    uint32_t window_probes;   /* zero-window probes sent */
 
-    /* congestion control (RFC 5681 / 6582) */
+    /* congestion control (RFC 5681 / 6582): core state in tcp_cc.c */
     const tcp_cc_ops_t *cc;
     uint32_t cwnd, ssthresh, dupacks, recover;
     bool in_recovery;
+    uint64_t cc_priv[8];      /* the algorithm's own per-connection state */
     int segs_unacked;         /* delayed ACK: full segments since the last ACK */
 
     int err;                  /* hard error delivered to the app */
@@ -123,6 +126,7 @@ void tcp_timer_sync(tcp_tcb_t *t);
 void tcp_emit_event(tcp_tcb_t *t, tcp_event_t ev, int err);
 void tcp_take_options(tcp_tcb_t *t, const tcp_repr_t *r);
 uint32_t tcp_rcv_window(tcp_tcb_t *t);
+uint64_t tcp_delack_delay(const tcp_cfg_t *c);  /* min(delack_ns, 500 ms) */
 
 /* segment output */
 void tcp_send_syn(tcp_tcb_t *t, uint64_t now);          /* SYN or SYN-ACK per state */
@@ -133,7 +137,19 @@ void tcp_output(tcp_tcb_t *t, uint64_t now, bool force_ack);
 int tcp_retransmit_one(tcp_tcb_t *t, uint64_t now);
 void tcp_rtt_sample(tcp_tcb_t *t, uint64_t rtt);
 void tcp_rto_arm(tcp_tcb_t *t, uint64_t now);
-void tcp_cwnd_log(tcp_tcb_t *t, uint64_t now, const char *cause);
+const char *tcp_tuple(const tcp_tcb_t *t, char *buf, size_t cap);
+uint32_t tcp_flight_size(const tcp_tcb_t *t);   /* snd_max - snd_una (RFC 5681 FlightSize) */
+uint32_t tcp_initial_window(const tcp_tcb_t *t); /* RFC 6928 or cfg.initial_window_segments */
+
+/* congestion-control core (tcp_cc.c): loss recovery around the ops */
+void tcp_cc_init(tcp_tcb_t *t, uint64_t now);                   /* on ESTABLISHED */
+void tcp_cc_on_ack(tcp_tcb_t *t, uint32_t acked, uint64_t now); /* SND.UNA advanced */
+void tcp_cc_on_dupack(tcp_tcb_t *t, uint64_t now);              /* a duplicate ACK */
+void tcp_cc_on_rto(tcp_tcb_t *t, uint64_t now);                 /* retransmission timeout */
+/* Log (and count "tcp.cc.<counter>") a cwnd/ssthresh change from the given
+ * old values; level LS_LOG_PDU for per-ACK growth, LS_LOG_INFO for loss. */
+void tcp_cc_changed(tcp_tcb_t *t, uint64_t now, uint32_t old_cwnd, uint32_t old_ssthresh,
+                    const char *cause, const char *counter, int level);
 
 extern const tcp_cc_ops_t tcp_cc_newreno;
 extern const tcp_cc_ops_t tcp_cc_none;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define S_MAX_SOCKS 64
 #define S_MAX_FLOWS 64
@@ -60,6 +61,9 @@ typedef struct {
     char *err;
     size_t errlen;
     int lineno;
+    ls_log_t *log;
+    char logpath[64];       /* the stack's log (a temp file), for expect-log */
+    size_t logpos;          /* expect-log searches from here */
 } s_ctx_t;
 
 static int s_fail(s_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -478,6 +482,7 @@ typedef struct {
     const char *state;
     uint32_t snd_una;
     bool found;
+    tcp_info_t info;
 } s_find_t;
 
 static void s_find_cb(const tcp_info_t *i, void *arg)
@@ -488,7 +493,86 @@ static void s_find_cb(const tcp_info_t *i, void *arg)
         q->found = true;
         q->state = i->state_name;
         q->snd_una = i->snd_una;
+        q->info = *i;
     }
+}
+
+/* tcp_info_t of the current flow's connection (or the current socket) */
+static int s_info_of(s_ctx_t *c, tcp_info_t *out)
+{
+    if (c->curflow >= 0 && c->flows[c->curflow].rport) {
+        s_find_t q = {.f = &c->flows[c->curflow]};
+        tcp_foreach(c->st, s_find_cb, &q);
+        if (q.found) {
+            *out = q.info;
+            return 0;
+        }
+    }
+    if (c->cur >= 0 && c->cur < c->nsocks && tcp_sock_info(c->st, c->socks[c->cur].id, out) == 0)
+        return 0;
+    return -1;
+}
+
+static int s_info_field(const tcp_info_t *i, const char *name, uint64_t *v)
+{
+    if (!strcmp(name, "cwnd")) *v = i->cwnd;
+    else if (!strcmp(name, "ssthresh")) *v = i->ssthresh;
+    else if (!strcmp(name, "dupacks")) *v = i->dupacks;
+    else if (!strcmp(name, "retransmits")) *v = i->retransmits;
+    else if (!strcmp(name, "snd_wnd")) *v = i->snd_wnd;
+    else if (!strcmp(name, "rcv_wnd")) *v = i->rcv_wnd;
+    else if (!strcmp(name, "in_flight")) *v = i->in_flight;
+    else if (!strcmp(name, "in_recovery")) *v = i->in_recovery;
+    else if (!strcmp(name, "mss")) *v = i->mss;
+    else if (!strcmp(name, "snd_wscale")) *v = i->snd_wscale;
+    else if (!strcmp(name, "rcv_wscale")) *v = i->rcv_wscale;
+    else if (!strcmp(name, "window_probes")) *v = i->window_probes;
+    else if (!strcmp(name, "sendq")) *v = i->sendq;
+    else if (!strcmp(name, "recvq")) *v = i->recvq;
+    else if (!strcmp(name, "nodelay")) *v = i->nodelay;
+    else return -1;
+    return 0;
+}
+
+/* Read the stack's log from offset `from`; caller frees. */
+static char *s_log_read(s_ctx_t *c, size_t from)
+{
+    FILE *fp = c->logpath[0] ? fopen(c->logpath, "r") : NULL;
+    if (!fp)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *b = malloc(cap);
+    size_t n;
+    while (b && (n = fread(b + len, 1, cap - len - 1, fp)) > 0) {
+        len += n;
+        if (cap - len - 1 == 0) {
+            char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+    }
+    fclose(fp);
+    if (!b)
+        return NULL;
+    b[len] = 0;
+    if (from > len)
+        from = len;
+    memmove(b, b + from, len - from + 1);
+    return b;
+}
+
+/* the rest of the command line: tokens 1.. joined by single spaces */
+static void s_join(char **tok, int n, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    size_t l = 0;
+    for (int k = 1; k < n && l + 1 < cap; k++)
+        l += (size_t)snprintf(buf + l, cap - l, "%s%s", k > 1 ? " " : "", tok[k]);
 }
 
 static s_sock_t *s_cur(s_ctx_t *c)
@@ -577,8 +661,54 @@ static int s_cmd(s_ctx_t *c, char **tok, int n)
         return 0;
     }
     if (!so && strcmp(cmd, "expect-counter") && strcmp(cmd, "expect-conns") && strcmp(cmd, "iss") &&
-        strcmp(cmd, "cfg") && strcmp(cmd, "mtu") && strcmp(cmd, "tolerance") && strcmp(cmd, "expect-state"))
+        strcmp(cmd, "cfg") && strcmp(cmd, "mtu") && strcmp(cmd, "tolerance") && strcmp(cmd, "expect-state") &&
+        strcmp(cmd, "expect-info") && strcmp(cmd, "expect-log") && strcmp(cmd, "expect-no-log") &&
+        strcmp(cmd, "log-level"))
         return s_fail(c, "no current socket for '%s'", cmd);
+    if (strcmp(cmd, "expect-info") == 0 && n >= 3) {
+        tcp_info_t info;
+        uint64_t got;
+        if (s_info_of(c, &info) < 0)
+            return s_fail(c, "expect-info: no connection");
+        if (s_info_field(&info, tok[1], &got) < 0)
+            return s_fail(c, "expect-info: unknown field '%s'", tok[1]);
+        if (got != strtoull(tok[2], NULL, 10))
+            return s_fail(c, "%s = %llu, expected %s", tok[1], (unsigned long long)got, tok[2]);
+        return 0;
+    }
+    if ((strcmp(cmd, "expect-log") == 0 || strcmp(cmd, "expect-no-log") == 0) && n >= 2) {
+        char want[256];
+        s_join(tok, n, want, sizeof want);
+        char *txt = s_log_read(c, c->logpos);
+        if (!txt)
+            return s_fail(c, "cannot read the log");
+        char *hit = strstr(txt, want);
+        if (cmd[7] == 'n') { /* expect-no-log: absent from here on */
+            free(txt);
+            return hit ? s_fail(c, "log has '%s'", want) : 0;
+        }
+        if (!hit) {
+            free(txt);
+            return s_fail(c, "log has no '%s' (after offset %zu)", want, c->logpos);
+        }
+        /* expect-log lines match in order: continue after this line */
+        char *eol = strchr(hit, '\n');
+        c->logpos += (size_t)((eol ? eol + 1 : hit + strlen(hit)) - txt);
+        free(txt);
+        return 0;
+    }
+    if (strcmp(cmd, "log-level") == 0 && n >= 2) {
+        int lv = ls_log_level_parse(tok[1]);
+        if (lv < 0)
+            return s_fail(c, "bad log level '%s'", tok[1]);
+        ls_log_set_level(c->log, lv);
+        return 0;
+    }
+    if (strcmp(cmd, "nodelay") == 0 && n >= 2) {
+        if (tcp_setnodelay(c->st, so->id, atoi(tok[1]) != 0) < 0)
+            return s_fail(c, "nodelay: %s", s_errno_name(errno));
+        return 0;
+    }
     if (strcmp(cmd, "send") == 0 && n >= 2) {
         size_t len = strtoul(tok[1], NULL, 10);
         uint8_t *b = malloc(len ? len : 1);
@@ -692,6 +822,13 @@ static int s_cmd(s_ctx_t *c, char **tok, int n)
     if (strcmp(cmd, "cfg") == 0 && n >= 3) {
         tcp_cfg_t *cf = tcp_stack_cfg(c->st);
         unsigned long long v = strtoull(tok[2], NULL, 10);
+        if (!strcmp(tok[1], "cc")) {
+            /* the name must outlive the stack: only registered names */
+            if (!tcp_cc_find(tok[2]))
+                return s_fail(c, "unknown cc '%s'", tok[2]);
+            cf->cc = tcp_cc_find(tok[2])->name;
+            return 0;
+        }
         if (!strcmp(tok[1], "syn_retries")) cf->syn_retries = (int)v;
         else if (!strcmp(tok[1], "synack_retries")) cf->synack_retries = (int)v;
         else if (!strcmp(tok[1], "max_retries")) cf->max_retries = (int)v;
@@ -703,6 +840,9 @@ static int s_cmd(s_ctx_t *c, char **tok, int n)
         else if (!strcmp(tok[1], "delack")) cf->delack = v != 0;
         else if (!strcmp(tok[1], "wscale")) cf->window_scaling = v != 0;
         else if (!strcmp(tok[1], "cc_none")) cf->cc = v ? "none" : "newreno";
+        else if (!strcmp(tok[1], "iw")) cf->initial_window_segments = (uint32_t)v;
+        else if (!strcmp(tok[1], "ssthresh")) cf->initial_ssthresh = (uint32_t)v;
+        else if (!strcmp(tok[1], "delack_ms")) cf->delack_ns = v * 1000000ull;
         else return s_fail(c, "unknown cfg '%s'", tok[1]);
         return 0;
     }
@@ -727,9 +867,13 @@ static int s_cmd(s_ctx_t *c, char **tok, int n)
 
 static int s_line(s_ctx_t *c, char *line)
 {
-    char *hash = strchr(line, '#');
-    if (hash)
-        *hash = 0;
+    /* '#' starts a comment at the start of a line or before a blank, so
+     * that "dupack #3" can be matched by expect-log */
+    for (char *hash = strchr(line, '#'); hash; hash = strchr(hash + 1, '#'))
+        if (hash == line || hash[1] == 0 || isspace((unsigned char)hash[1])) {
+            *hash = 0;
+            break;
+        }
     char *sl = strstr(line, "//");
     if (sl)
         *sl = 0;
@@ -785,8 +929,17 @@ int tcp_script_run(const char *script, char *err, size_t errlen)
     if (err && errlen)
         err[0] = 0;
     c.reg = ls_counters_new();
-    /* log every event (to /dev/null) so the log paths run under the sanitizers */
-    ls_log_t *log = ls_log_new("script", "script-transport", "/dev/null", LS_LOG_PDU);
+    /* log every event (to a temp file, for expect-log) so the log paths run
+     * under the sanitizers */
+    const char *tmp = getenv("TMPDIR");
+    snprintf(c.logpath, sizeof c.logpath, "%s/tcpscript.XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+    int lfd = mkstemp(c.logpath);
+    if (lfd >= 0)
+        close(lfd);
+    else
+        c.logpath[0] = 0;
+    ls_log_t *log = ls_log_new("script", "script-transport", c.logpath[0] ? c.logpath : "/dev/null", LS_LOG_PDU);
+    c.log = log;
     tcp_cfg_t cfg = tcp_cfg_default();
     tcp_io_t io = {.ctx = &c, .output = s_output, .event = s_event, .new_pdu_id = s_pdu, .route = s_route,
                    .log = log, .counters = c.reg};
@@ -819,5 +972,7 @@ int tcp_script_run(const char *script, char *err, size_t errlen)
     tcp_stack_destroy(&c.st);
     ls_counters_destroy(&c.reg);
     ls_log_destroy(&log);
+    if (c.logpath[0])
+        unlink(c.logpath);
     return rc;
 }

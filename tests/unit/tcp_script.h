@@ -6,7 +6,8 @@
  * tcp_input(), tcp_poll(); the stack's output callback queues segments that
  * `>` lines then check.
  *
- * Script syntax (one command per line, '#' or '//' starts a comment):
+ * Script syntax (one command per line; "//", and '#' at the start of a line
+ * or before a blank, start a comment):
  *   TIME COMMAND...        TIME is absolute seconds ("0.5") or "+0.1" (relative
  *                          to the previous line). Before a line runs, the clock
  *                          advances to TIME, firing every timer due on the way.
@@ -25,7 +26,17 @@
  *   iss N                         force every later ISN to N
  *   cfg KEY N                     syn_retries synack_retries max_retries rcvbuf
  *                                 sndbuf msl_ms min_rto_ms nodelay delack wscale
- *                                 cc_none
+ *                                 cc_none iw (segments) ssthresh (bytes)
+ *                                 delack_ms; "cfg cc NAME" (newreno, none)
+ *   nodelay 0|1                   tcp_setnodelay() on the current socket
+ *   expect-info FIELD N           tcp_info_t field of the current connection:
+ *                                 cwnd ssthresh dupacks retransmits snd_wnd
+ *                                 rcv_wnd in_flight in_recovery mss snd_wscale
+ *                                 rcv_wscale window_probes sendq recvq nodelay
+ *   expect-log TEXT...            the stack's log has TEXT after the previous
+ *                                 expect-log match (in order)
+ *   expect-no-log TEXT...         ... and does not have it from there on
+ *   log-level info|pdu            the stack's log level (default pdu)
  *   mtu N                         route MTU (default 1500)
  *   tolerance MS                  timing tolerance for `>` lines (default 2 ms)
  *   icmp unreach port|proto|host  ICMP error quoting the current flow's SND.UNA

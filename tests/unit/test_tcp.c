@@ -626,7 +626,10 @@ START_TEST(test_window_scaling)
         "+0   > . 1:1(0) ack 1 win 32768\n"
         "+0   < . 1:1(0) ack 1 win 1\n"            /* 1 << 7 = 128 bytes */
         "+0   send 1000\n"
-        "+0   > . 1:129(128) ack 1\n"
+        /* 128 < half the largest window offered (65535): sender SWS
+         * avoidance holds it until the override timeout (RTO 300 ms) */
+        "+0   > (none)\n"
+        "+0.3 > . 1:129(128) ack 1\n"
         "+0   > (none)\n"
         "+0.1 < . 1:1(0) ack 129 win 100\n"        /* 12800 bytes */
         "+0   > P. 129:1001(872) ack 1\n");
