@@ -10,10 +10,22 @@
  * line whose parents meet the set adds its own pdu to the set. That follows
  * a PDU down through encapsulation (each layer's PDU names the one above as
  * parent) and, since receivers keep the sender's id, up through demux on the
- * far host, including replies made from it.
+ * far host, including replies made from it. The output is grouped per host
+ * (a header line when the host changes), indented by layer, with a tag that
+ * says what happened to the headers: +eth/-eth, +ip/-ip, +frag, ttl-1,
+ * demux, FAULT, DROP.
+ *
+ * --flow SPEC: follow a TCP or UDP flow. SPEC is PROTO/PORT ("tcp/80",
+ * "udp/53": either port), or [PROTO/]A:P-B:Q ("192.0.2.10:40000-198.51.100.10:80",
+ * both directions). A line matches on its summary text: lines that carry
+ * ports ("IP a.b.c.d.P > e.f.g.h.Q: Flags [S] ..." / ": UDP, length N").
+ * Lines without ports join through PDU ids: the ancestors of matching lines
+ * (the frames and datagrams a segment arrived in) and their descendants (the
+ * datagrams and frames a segment was sent in), as for --pdu.
  */
 #include "stackctl.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,11 +194,93 @@ static int s_cmp(const void *a, const void *b)
 }
 
 typedef struct {
+    int on;
+    int proto;          /* 0 any, 6 tcp, 17 udp */
+    int port;           /* PROTO/PORT form: either port; -1 = pair form */
+    char a[40], b[40];  /* pair form: "a.b.c.d.P" each end */
+} s_flow_t;
+
+typedef struct {
     const char *host, *layer, *ev;
     char (*set)[20];
     size_t nset, capset;
     int raw;
+    int pretty;         /* --pdu: grouped per host, indented by layer */
+    s_flow_t flow;
+    char last_host[32];
 } s_filter_t;
+
+/* "tcp/80", "udp/53", "[tcp/]192.0.2.10:40000-198.51.100.10:80"; 0 / -1. */
+static int s_flow_parse(const char *spec, s_flow_t *fl)
+{
+    memset(fl, 0, sizeof *fl);
+    fl->on = 1;
+    fl->port = -1;
+    const char *p = spec;
+    if (strncmp(p, "tcp/", 4) == 0 || strncmp(p, "udp/", 4) == 0) {
+        fl->proto = p[0] == 't' ? 6 : 17;
+        p += 4;
+    }
+    if (!strchr(p, '-')) {
+        char *end = NULL;
+        long port = strtol(p, &end, 10);
+        if (!fl->proto || !end || *end || port < 0 || port > 65535 || !*p)
+            return -1;
+        fl->port = (int)port;
+        return 0;
+    }
+    char a[64], b[64];
+    const char *dash = strchr(p, '-');
+    snprintf(a, sizeof a, "%.*s", (int)(dash - p), p);
+    snprintf(b, sizeof b, "%s", dash + 1);
+    char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
+    if (!ca || !cb || !ca[1] || !cb[1])
+        return -1;
+    *ca = '.';
+    *cb = '.';
+    snprintf(fl->a, sizeof fl->a, "%.39s", a);
+    snprintf(fl->b, sizeof fl->b, "%.39s", b);
+    return 0;
+}
+
+/* "a.b.c.d.P > e.f.g.h.Q:" in a summary: the two ends, 0 / -1. */
+static int s_msg_ends(const char *msg, char *src, char *dst, size_t cap)
+{
+    for (const char *p = msg; (p = strstr(p, " > ")) != NULL; p += 3) {
+        const char *st = p, *e = p + 3;
+        while (st > msg && (isdigit((unsigned char)st[-1]) || st[-1] == '.'))
+            st--;
+        while (isdigit((unsigned char)*e) || *e == '.')
+            e++;
+        int d1 = 0, d2 = 0;
+        for (const char *q = st; q < p; q++)
+            d1 += *q == '.';
+        for (const char *q = p + 3; q < e; q++)
+            d2 += *q == '.';
+        if (d1 == 4 && d2 == 4 && *e == ':' && (size_t)(p - st) < cap && (size_t)(e - p - 3) < cap) {
+            snprintf(src, cap, "%.*s", (int)(p - st), st);
+            snprintf(dst, cap, "%.*s", (int)(e - p - 3), p + 3);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int s_flow_match(const s_flow_t *fl, const char *msg)
+{
+    char src[40], dst[40];
+    if (s_msg_ends(msg, src, dst, sizeof src) < 0)
+        return 0;
+    int udp = strstr(msg, ": UDP") != NULL, tcp = strstr(msg, ": Flags [") || strstr(msg, ": tcp ");
+    if ((fl->proto == 6 && !tcp) || (fl->proto == 17 && !udp) || (!tcp && !udp))
+        return 0;
+    if (fl->port >= 0) {
+        const char *ps = strrchr(src, '.'), *pd = strrchr(dst, '.');
+        return atoi(ps + 1) == fl->port || atoi(pd + 1) == fl->port;
+    }
+    return (strcmp(src, fl->a) == 0 && strcmp(dst, fl->b) == 0) ||
+           (strcmp(src, fl->b) == 0 && strcmp(dst, fl->a) == 0);
+}
 
 static int s_in_set(const s_filter_t *f, const char *id)
 {
@@ -217,7 +311,14 @@ static int s_keep(s_filter_t *f, const s_rec_t *r)
         return 0;
     if (f->ev && strcmp(r->ev, f->ev) != 0)
         return 0;
-    if (f->nset) {
+    if (f->flow.on) {
+        int hit = s_flow_match(&f->flow, r->msg) || s_in_set(f, r->pdu);
+        for (int i = 0; !hit && i < r->nparents; i++)
+            hit = s_in_set(f, r->parents[i]);
+        if (!hit)
+            return 0;
+        s_set_add(f, r->pdu);
+    } else if (f->nset) {
         int hit = s_in_set(f, r->pdu);
         for (int i = 0; !hit && i < r->nparents; i++)
             hit = s_in_set(f, r->parents[i]);
@@ -226,6 +327,55 @@ static int s_keep(s_filter_t *f, const s_rec_t *r)
         s_set_add(f, r->pdu);
     }
     return 1;
+}
+
+/* What happened to the headers, for --pdu / --flow output. */
+static const char *s_tag(const s_rec_t *r)
+{
+    int link = !strcmp(r->layer, "link") || !strcmp(r->layer, "wire"), net = !strcmp(r->layer, "net"),
+        tr = !strcmp(r->layer, "transport");
+    if (!strcmp(r->ev, "encap"))
+        return link ? "+eth" : net ? "+ip" : tr ? "+l4" : "+";
+    if (!strcmp(r->ev, "decap"))
+        return link ? "-eth" : net ? "-ip" : tr ? "-l4" : "-";
+    if (!strcmp(r->ev, "fragment"))
+        return "+frag";
+    if (!strcmp(r->ev, "reassemble"))
+        return "-frag";
+    if (!strcmp(r->ev, "forward"))
+        return !strcmp(r->layer, "switch") ? "switch" : "ttl-1";
+    if (!strcmp(r->ev, "demux"))
+        return "demux";
+    if (!strcmp(r->ev, "route"))
+        return "route";
+    if (!strcmp(r->ev, "fault"))
+        return "FAULT";
+    if (!strcmp(r->ev, "drop"))
+        return "DROP";
+    return "";
+}
+
+static int s_depth(const char *layer)
+{
+    static const char *const order[] = {"app", "transport", "net", "link", "wire", "switch"};
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(layer, order[i]))
+            return i;
+    return 0;
+}
+
+static void s_print_pretty(s_filter_t *f, const s_rec_t *r, double t0)
+{
+    if (strcmp(f->last_host, r->host) != 0) {
+        printf("== %s %s\n", r->host[0] ? r->host : "-",
+               r->svc[0] && !strncmp(r->svc, "sw-", 3) ? "(switch)" : "");
+        snprintf(f->last_host, sizeof f->last_host, "%s", r->host);
+    }
+    char where[64];
+    snprintf(where, sizeof where, "%*s%s%s%s", 2 * s_depth(r->layer), "", r->layer[0] ? r->layer : "-",
+             r->ifname[0] ? "/" : "", r->ifname);
+    printf("%10.6f  %-22s %-4s %-9s %-6s %-17s %s\n", r->t - t0, where, r->dir[0] ? r->dir : "", r->ev, s_tag(r),
+           r->pdu, r->msg);
 }
 
 static void s_print(const s_rec_t *r, double t0, int raw)
@@ -251,17 +401,35 @@ int cmd_trace(stackctl_t *sc, int argc, char **argv)
             f.layer = argv[++i];
         else if (strcmp(argv[i], "--ev") == 0 && i + 1 < argc)
             f.ev = argv[++i];
-        else if (strcmp(argv[i], "--pdu") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--pdu") == 0 && i + 1 < argc) {
             s_set_add(&f, argv[++i]);
+            f.pretty = 1;
+        } else if (strcmp(argv[i], "--flow") == 0 && i + 1 < argc) {
+            if (s_flow_parse(argv[++i], &f.flow) < 0) {
+                fprintf(stderr, "stackctl trace: bad --flow '%s' (expected tcp/PORT, udp/PORT or "
+                                "[tcp/|udp/]A:P-B:Q, e.g. 192.0.2.10:40000-198.51.100.10:80)\n", argv[i]);
+                return 2;
+            }
+            f.pretty = 1;
+        } else if (strcmp(argv[i], "--flat") == 0)
+            f.pretty = -1;
         else if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0)
             follow = 1;
         else if (strcmp(argv[i], "--json") == 0)
             f.raw = 1;
         else {
-            printf("usage: stackctl trace [--pdu ID] [--host HOST] [--layer LAYER] [--ev EVENT] [--follow] [--json]\n"
+            printf("usage: stackctl trace [--pdu ID | --flow SPEC] [--host HOST] [--layer LAYER] [--ev EVENT]\n"
+                   "                      [--follow] [--json] [--flat]\n"
                    "Merges every service's log of the run in time order. Columns: seconds since the\n"
                    "first line, service/interface, layer, direction, event, PDU id, summary.\n"
-                   "--pdu follows one PDU down through encapsulation and up on the far host.\n");
+                   "--pdu ID     follow one PDU down through encapsulation and up on the far host,\n"
+                   "             with replies made from it; grouped per host, indented by layer, with\n"
+                   "             a tag per event: +eth/-eth +ip/-ip +frag ttl-1 demux FAULT DROP\n"
+                   "--flow SPEC  follow a TCP/UDP flow: tcp/80, udp/53 (either port) or\n"
+                   "             [tcp/|udp/]192.0.2.10:40000-198.51.100.10:80 (both directions);\n"
+                   "             matched on summaries that carry ports, plus the frames/datagrams\n"
+                   "             those segments travelled in (by PDU id)\n"
+                   "--flat       keep the plain column layout with --pdu/--flow\n");
             return strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
@@ -278,10 +446,27 @@ int cmd_trace(stackctl_t *sc, int argc, char **argv)
     }
     qsort(rs.v, rs.n, sizeof *rs.v, s_cmp);
     double t0 = rs.n ? rs.v[0].t : 0;
+    if (f.flow.on) {
+        /* ancestors first: the frames and datagrams a matching segment came in */
+        for (size_t i = rs.n; i-- > 0;) {
+            s_rec_t *r = &rs.v[i];
+            if (s_flow_match(&f.flow, r->msg) || s_in_set(&f, r->pdu)) {
+                s_set_add(&f, r->pdu);
+                for (int k = 0; k < r->nparents; k++)
+                    s_set_add(&f, r->parents[k]);
+            }
+        }
+    }
+    int pretty = f.pretty == 1 && !f.raw;
     size_t shown = 0;
     for (size_t i = 0; i < rs.n; i++)
         if (s_keep(&f, &rs.v[i])) {
-            s_print(&rs.v[i], t0, f.raw);
+            if (pretty && !shown)
+                t0 = rs.v[i].t; /* times relative to the followed PDU's first line */
+            if (pretty)
+                s_print_pretty(&f, &rs.v[i], t0);
+            else
+                s_print(&rs.v[i], t0, f.raw);
             shown++;
         }
     fflush(stdout);
@@ -292,8 +477,12 @@ int cmd_trace(stackctl_t *sc, int argc, char **argv)
             if (!from && rs.n)
                 t0 = rs.v[0].t;
             for (size_t i = from; i < rs.n; i++)
-                if (s_keep(&f, &rs.v[i]))
-                    s_print(&rs.v[i], t0, f.raw);
+                if (s_keep(&f, &rs.v[i])) {
+                    if (pretty)
+                        s_print_pretty(&f, &rs.v[i], t0);
+                    else
+                        s_print(&rs.v[i], t0, f.raw);
+                }
             fflush(stdout);
         }
         zmq_poll(NULL, 0, 200); /* --follow polls the files; the CLI has no event source */
