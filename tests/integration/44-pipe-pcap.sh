@@ -1,7 +1,9 @@
 #!/bin/bash
 # 44-pipe-pcap.sh -- per-pipe captures: with `pipe_pcap: true` in the
 # topology's settings, each net:link pipe is written (by its link-svc end,
-# both directions) to RUN/pcap/HOST-net-link-IF.pcap as LINKTYPE_RAW IPv4.
+# both directions) to RUN/pcap/HOST-net-link-IF.pcap as LINKTYPE_RAW IPv4;
+# transport:net to HOST-transport-net.pcap (bare segments get an IPv4 header).
+# Also: trace --flow follows a UDP exchange.
 . "$(dirname "$0")/lib.sh"
 sed 's/^seed: 1$/seed: 1\nsettings:\n  pipe_pcap: true/' "$LS_ROOT/topologies/default.yaml" > "$RUN/pcap-topo.yaml"
 grep -q pipe_pcap "$RUN/pcap-topo.yaml" || fail "could not make the topology"
@@ -33,4 +35,34 @@ assert_subsequence "$RUN/pcap.txt" \
     '^v4 proto 1 192.0.2.10 > 198.51.100.10 len 84 type 8$' \
     '^v4 proto 1 198.51.100.10 > 192.0.2.10 len 84 type 0$'
 [ -e "$RUN/pcap/router-net-link-eth1.pcap" ] || fail "no capture of router's net:link@eth1"
-pass "net:link pipes captured as raw IPv4"
+
+# transport:net: NET_TX carries a bare UDP segment; the capture synthesizes its IPv4 header
+ls_ctl exec hostb udp-recv -e -c 1 5353 > "$RUN/recv.txt" 2>&1 &
+wait_for 10 "grep -q 'listening on UDP port 5353' '$RUN/recv.txt'" || fail "udp-recv did not start"
+ls_exec hosta udp-send -r -p 40000 hostb 5353 hello > /dev/null || fail "udp-send"
+wait
+tcap="$RUN/pcap/hosta-transport-net.pcap"
+wait_for 10 "[ -s '$tcap' ]" || fail "no $tcap"
+python3 - "$tcap" > "$RUN/tpcap.txt" <<'PY' || fail "transport pcap does not parse"
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+print('linktype', struct.unpack('<I', d[20:24])[0])
+off = 24
+while off + 16 <= len(d):
+    incl = struct.unpack('<I', d[off + 8:off + 12])[0]
+    p = d[off + 16: off + 16 + incl]
+    off += 16 + incl
+    print('v%d proto %d %s.%d > %s.%d' % (p[0] >> 4, p[9], '.'.join(map(str, p[12:16])), struct.unpack('>H', p[20:22])[0],
+          '.'.join(map(str, p[16:20])), struct.unpack('>H', p[22:24])[0]))
+PY
+cat "$RUN/tpcap.txt"
+assert_subsequence "$RUN/tpcap.txt" '^linktype 101$' \
+    '^v4 proto 17 192\.0\.2\.10\.40000 > 198\.51\.100\.10\.5353$' '^v4 proto 17 198\.51\.100\.10\.5353 > 192\.0\.2\.10\.40000$'
+
+# and trace --flow follows that UDP exchange through every layer, both ways
+ls_ctl trace --flow udp/5353 > "$RUN/flow.txt" || fail "trace --flow"
+assert_subsequence "$RUN/flow.txt" '^== hosta' ' transport +down encap +\+l4 .*192\.0\.2\.10\.40000 > 198\.51\.100\.10\.5353: UDP' \
+    ' net/eth0 +down encap +\+ip ' ' link/eth0 +down encap +\+eth .*ethertype IPv4' '^== hostb' \
+    ' transport +up +demux +demux .*dport 5353 -> socket' '^== hosta' ' transport +up +demux +demux .*dport 40000 -> socket'
+ls_ctl trace --flow 192.0.2.10:40000-198.51.100.10:5353 | grep -q 'UDP, length 5' || fail "trace --flow A:P-B:Q"
+pass "net:link and transport:net pipes captured as raw IPv4; trace --flow follows the UDP flow"
