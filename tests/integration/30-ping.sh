@@ -18,7 +18,7 @@ assert_grep '^rtt min/avg/max/mdev = [0-9]+\.[0-9]{3}/[0-9]+\.[0-9]{3}/[0-9]+\.[
 # follow the first echo request through every layer and back
 id=$(grep -m1 '"ev":"send"' "$RUN/log/hosta-net.log" | sed 's/.*"pdu":"\([^"]*\)".*/\1/')
 [ -n "$id" ] || fail "no app send line in hosta-net.log"
-ls_ctl trace --pdu "$id" > "$RUN/trace.txt"
+ls_ctl trace --pdu "$id" --flat > "$RUN/trace.txt"
 assert_subsequence "$RUN/trace.txt" \
     'hosta-net +app +down +send .*ICMP echo request, id [0-9]+, seq 1' \
     'hosta-net/eth0 +net +down +encap .*ttl 64,.* 192\.0\.2\.10 > 198\.51\.100\.10: ICMP echo request' \
