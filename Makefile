@@ -54,7 +54,8 @@ APP_BINS := $(patsubst apps/%.c,$(BUILD)/bin/%,$(APP_SRC))
 ORCH_BIN := $(if $(wildcard orchestrator/stackctl.c),$(BUILD)/bin/stackctl)
 RUNNER   := $(BUILD)/tests/runner
 
-.PHONY: all deps build test unit unit-asan integration demo clean bench compose-test help
+
+.PHONY: all deps build binaries test unit unit-asan integration demo clean bench compose-test help
 .SUFFIXES:
 .SECONDARY:
 
@@ -67,7 +68,9 @@ deps:
 	@./scripts/deps.sh
 
 build: deps
-	@$(MAKE) --no-print-directory $(SVC_BINS) $(APP_BINS) $(ORCH_BIN) $(TOOL_BINS) $(RUNNER)
+	@$(MAKE) --no-print-directory -s binaries
+
+binaries: $(SVC_BINS) $(APP_BINS) $(ORCH_BIN) $(TOOL_BINS) $(RUNNER)
 
 $(GEN_C) $(GEN_H): proto/layerstack.proto
 	@mkdir -p build/gen

@@ -31,7 +31,7 @@ The stack is still running (run directory: $RUN).
   build/bin/stackctl ifconfig router              interfaces and counters
   build/bin/stackctl stats hosta                  every counter, per layer
   build/bin/stackctl trace --host hosta           hosta's merged per-layer log
-  tcpdump -e -n -r run/pcap/lan1.pcap             the lan1 segment's capture
+  tcpdump -e -n -r $RUN/pcap/lan1.pcap   the lan1 segment's capture
 Stop it with:
   build/bin/stackctl down
 TXT
