@@ -7,6 +7,7 @@
  */
 #include "env.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const s_reason[] = {
@@ -94,6 +95,20 @@ void ls_env_free(Ls__Envelope **env_p)
         ls__envelope__free_unpacked(*env_p, NULL);
         *env_p = NULL;
     }
+}
+
+size_t ls_env_pack(const Ls__Envelope *env, uint8_t **buf, size_t *cap)
+{
+    size_t n = ls__envelope__get_packed_size(env);
+    if (n > *cap) {
+        free(*buf);
+        *cap = n < 2048 ? 2048 : n;
+        *buf = malloc(*cap);
+        if (!*buf)
+            abort();
+    }
+    ls__envelope__pack(env, *buf);
+    return n;
 }
 
 const char *ls_kind_str(Ls__Kind k)

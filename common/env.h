@@ -33,6 +33,10 @@ ls_env_reason_t ls_env_unpack(const uint8_t *buf, size_t len, Ls__Envelope **out
 ls_env_reason_t ls_env_check(const Ls__Envelope *env);
 void ls_env_free(Ls__Envelope **env_p);
 
+/* Pack env into *buf, growing it (at least 2 KiB) as needed; returns the
+ * packed length. Aborts only on out-of-memory. */
+size_t ls_env_pack(const Ls__Envelope *env, uint8_t **buf, size_t *cap);
+
 /* Short names for logs: "LINK_TX", "down", "link". */
 const char *ls_kind_str(Ls__Kind k);
 const char *ls_dir_str(Ls__Direction d);

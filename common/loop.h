@@ -28,6 +28,10 @@ typedef void (*ls_loop_fire_fn)(void *arg, uint64_t now);
 /* CLOCK_MONOTONIC in nanoseconds. The only clock the services read. */
 uint64_t ls_now_ns(void);
 
+/* In a freshly forked child: stdout and stderr append to path, stdin from
+ * /dev/null. Used by the orchestrator for every process it starts. */
+void ls_proc_redirect_stdio(const char *path);
+
 ls_loop_t *ls_loop_new(void);
 void ls_loop_destroy(ls_loop_t **self_p);
 /* Watch a ZeroMQ socket (sock != NULL) or an fd (sock == NULL) for input. */

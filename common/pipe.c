@@ -175,15 +175,7 @@ static int s_transmit(ls_pipe_t *self, Ls__Envelope *env)
     ls_svc_t *svc = self->svc;
     env->ts_ns = ls_now_ns();
     env->seq = self->tx_seq + 1;
-    size_t n = ls__envelope__get_packed_size(env);
-    if (n > self->buf_cap) {
-        free(self->buf);
-        self->buf_cap = n < 2048 ? 2048 : n;
-        self->buf = malloc(self->buf_cap);
-        if (!self->buf)
-            abort();
-    }
-    ls__envelope__pack(env, self->buf);
+    size_t n = ls_env_pack(env, &self->buf, &self->buf_cap);
     if (zmq_send(self->sock, self->buf, n, ZMQ_DONTWAIT) < 0) {
         int e = errno;
         ls_drop(svc->log, svc->ctr, &(ls_logev_t){.layer = "pipe", .dir = ls_dir_str(self->out_dir), .pdu = env->pdu_id},

@@ -73,15 +73,7 @@ static void s_send(s_sw_t *sw, unsigned port, Ls__Envelope *env)
     env->ts_ns = ls_now_ns();
     env->layer = LS__LAYER__WIRE;
     env->dir = LS__DIRECTION__UP;
-    size_t n = ls__envelope__get_packed_size(env);
-    if (n > sw->buf_cap) {
-        free(sw->buf);
-        sw->buf_cap = n < 2048 ? 2048 : n;
-        sw->buf = malloc(sw->buf_cap);
-        if (!sw->buf)
-            abort();
-    }
-    ls__envelope__pack(env, sw->buf);
+    size_t n = ls_env_pack(env, &sw->buf, &sw->buf_cap);
     if (zmq_send(sw->sock, p->id, p->idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(sw->sock, sw->buf, n, ZMQ_DONTWAIT) < 0) {
         p->tx_seq--;

@@ -307,15 +307,7 @@ static int cmd_up(stackctl_t *sc, int argc, char **argv)
     if (pid == 0) {
         setsid();
         snprintf(path, sizeof path, "%s/log/orchestrator.stderr", sc->run_dir);
-        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul >= 0)
-            dup2(nul, 0);
+        ls_proc_redirect_stdio(path);
         char self[700];
         snprintf(self, sizeof self, "%s/stackctl", sc->bin_dir);
         execl(self, self, "_supervise", "--topology", sc->topo_path, "--run-dir", sc->run_dir, "--bin-dir",

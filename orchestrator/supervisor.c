@@ -123,15 +123,7 @@ static void s_spawn(s_orch_t *o, s_child_t *k)
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
-        int fd = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul >= 0)
-            dup2(nul, 0);
+        ls_proc_redirect_stdio(errpath);
         const char *mode = o->svc.mode == TOPO_MODE_TCP ? "tcp" : "ipc";
         if (k->role == TOPO_ROLE_SWITCH)
             execl(k->prog, k->prog, "--switch", k->seg, "--topology", o->topo_path, "--run-dir",
