@@ -421,22 +421,8 @@ int main(int argc, char **argv)
     char idbuf[8];
     snprintf(idbuf, sizeof idbuf, "%u", p.id);
     const char *oargs[] = {idbuf};
-    Ls__CtlReply *rep = ls_ctl_call(p.cl, "raw-open", oargs, 1, 3000);
-    if (!rep || rep->rc != 0) {
-        fprintf(stderr, "ping: %s-net: %s\n", app.host,
-                rep && rep->error ? rep->error : "net-svc does not answer");
-        ls_ctl_reply_free(&rep);
+    if (app_raw_open(&app, p.cl, oargs, 1, p.dst_s) < 0)
         goto out;
-    }
-    ls_ctl_reply_free(&rep);
-    const char *gargs[] = {p.dst_s};
-    rep = ls_ctl_call(p.cl, "route-get", gargs, 1, 3000);
-    if (rep && rep->rc == ENETUNREACH) {
-        fprintf(stderr, "ping: connect: Network is unreachable\n");
-        ls_ctl_reply_free(&rep);
-        goto out;
-    }
-    ls_ctl_reply_free(&rep);
     struct sigaction sa = {.sa_handler = s_on_sigint};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -450,7 +436,7 @@ int main(int argc, char **argv)
         rc = p.received ? 0 : 1;
     }
     ls_ctl_send(p.cl, "raw-close", NULL, 0, NULL, 0);
-    rep = ls_ctl_recv(p.cl, 200);
+    Ls__CtlReply *rep = ls_ctl_recv(p.cl, 200);
     ls_ctl_reply_free(&rep);
 out:
     free(p.sent_ns);

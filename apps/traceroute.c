@@ -368,22 +368,8 @@ int main(int argc, char **argv)
         t.next_port = TR_UDP_PORT;
         snprintf(idbuf, sizeof idbuf, "%u", t.sport);
     }
-    Ls__CtlReply *rep = ls_ctl_call(t.cl, "raw-open", udp ? oargs : oargs + 1, udp ? 2 : 1, 3000);
-    if (!rep || rep->rc != 0) {
-        fprintf(stderr, "traceroute: %s-net: %s\n", app.host,
-                rep && rep->error ? rep->error : "net-svc does not answer");
-        ls_ctl_reply_free(&rep);
+    if (app_raw_open(&app, t.cl, udp ? oargs : oargs + 1, udp ? 2 : 1, t.dst_s) < 0)
         goto out;
-    }
-    ls_ctl_reply_free(&rep);
-    const char *gargs[] = {t.dst_s};
-    rep = ls_ctl_call(t.cl, "route-get", gargs, 1, 3000);
-    if (rep && rep->rc == ENETUNREACH) {
-        fprintf(stderr, "connect: Network is unreachable\n");
-        ls_ctl_reply_free(&rep);
-        goto out;
-    }
-    ls_ctl_reply_free(&rep);
     struct sigaction sa = {.sa_handler = s_on_sigint};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -401,7 +387,7 @@ int main(int argc, char **argv)
             break;
     }
     ls_ctl_send(t.cl, "raw-close", NULL, 0, NULL, 0);
-    rep = ls_ctl_recv(t.cl, 200);
+    Ls__CtlReply *rep = ls_ctl_recv(t.cl, 200);
     ls_ctl_reply_free(&rep);
 out:
     if (t.lib)

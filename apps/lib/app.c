@@ -4,6 +4,7 @@
  */
 #include "app.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +103,25 @@ double app_parse_seconds(const char *s)
     if (end == s || *end || v < 0)
         return -1;
     return v;
+}
+
+int app_raw_open(app_t *app, ls_ctl_client_t *net, const char *const *args, size_t nargs, const char *dst)
+{
+    Ls__CtlReply *rep = ls_ctl_call(net, "raw-open", args, nargs, 3000);
+    if (!rep || rep->rc != 0) {
+        fprintf(stderr, "%s: %s-net: %s\n", app->prog, app->host,
+                rep && rep->error ? rep->error : "net-svc does not answer");
+        ls_ctl_reply_free(&rep);
+        return -1;
+    }
+    ls_ctl_reply_free(&rep);
+    const char *gargs[] = {dst};
+    rep = ls_ctl_call(net, "route-get", gargs, 1, 3000);
+    int unreachable = rep && rep->rc == ENETUNREACH;
+    ls_ctl_reply_free(&rep);
+    if (unreachable) {
+        fprintf(stderr, "%s: connect: Network is unreachable\n", app->prog);
+        return -1;
+    }
+    return 0;
 }

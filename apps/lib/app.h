@@ -32,6 +32,10 @@ ls_ctl_client_t *app_connect(app_t *app, const char *layer);
 int app_resolve(app_t *app, const char *name, uint32_t *addr);
 /* Reverse: the topology name of addr, or NULL. */
 const char *app_name_of(app_t *app, uint32_t addr);
+/* Register on this host's net-svc raw ICMP endpoint (ctl "raw-open" ARGS) and
+ * check there is a route to dst (ctl "route-get"). 0, or -1 after printing
+ * "PROG: ..." as the classic tools do ("connect: Network is unreachable"). */
+int app_raw_open(app_t *app, ls_ctl_client_t *net, const char *const *args, size_t nargs, const char *dst);
 /* Parse a time in seconds ("0.2", "1"); -1 if malformed or negative. */
 double app_parse_seconds(const char *s);
 
