@@ -16,7 +16,9 @@
  * mount, so the same file also works with `docker stack deploy`). Logs and
  * pcaps go to the named volume "run" at COMPOSE_RUN_DIR, laid out as a native
  * run directory (log/<svc>.log, pcap/). Supervision is the engine's:
- * `restart: on-failure` (compose) and deploy.restart_policy (Swarm).
+ * `restart: on-failure` (compose) and deploy.restart_policy (Swarm); short
+ * neighbour-cache timers (sysctls) so peers reach a restarted container (same
+ * address, new MAC) within seconds.
  * Only standard compose keys; output is deterministic (services sorted by
  * name, fixed key order).
  */

@@ -63,6 +63,8 @@ START_TEST(test_compose_services)
         "    deploy:\n      restart_policy:\n        condition: on-failure\n"
         "    networks: [stacknet]\n"
         "    volumes:\n      - run:/run/layerstack\n"
+        "    sysctls:\n      - net.ipv4.neigh.eth0.base_reachable_time_ms=1000\n"
+        "      - net.ipv4.neigh.eth0.delay_first_probe_time=1\n"
         "    hostname: hosta-net\n"
         "    command: [\"net-svc\", \"--topology\", \"/etc/layerstack/topology.yaml\", "
         "\"--host\", \"hosta\", \"--endpoints\", \"tcp\", \"--run-dir\", \"/run/layerstack\"]\n"
@@ -131,8 +133,8 @@ START_TEST(test_compose_parses)
     /* sw-lan1, hosta x3, hostb x3, orchestrator */
     ck_assert_int_eq(v->data.mapping.pairs.top - v->data.mapping.pairs.start, 8);
     static const char *const allowed[] = {"image", "build", "restart", "deploy", "networks",
-                                          "volumes", "hostname", "command", "depends_on",
-                                          "environment"};
+                                          "volumes", "sysctls", "hostname", "command",
+                                          "depends_on", "environment"};
     int nkeys = 0;
     for (yaml_node_pair_t *s = v->data.mapping.pairs.start; s < v->data.mapping.pairs.top; s++) {
         yaml_node_t *svc = yaml_document_get_node(&d, s->value);
@@ -146,8 +148,8 @@ START_TEST(test_compose_parses)
             nkeys++;
         }
     }
-    /* 7 layer/switch services x 9 keys (sw-lan1 has no depends_on) + orchestrator 9 */
-    ck_assert_int_eq(nkeys, 6 * 9 + 8 + 9);
+    /* 7 layer/switch services x 10 keys (sw-lan1 has no depends_on) + orchestrator 10 */
+    ck_assert_int_eq(nkeys, 6 * 10 + 9 + 10);
     yaml_document_delete(&d);
     yaml_parser_delete(&p);
     ck_assert_int_eq(compose_write(NULL, stdout, NULL), -1);
