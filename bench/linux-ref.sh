@@ -44,7 +44,8 @@ VA=lsbva$TAG
 VB=lsbvb$TAG
 ADDR_A=198.18.0.1
 ADDR_B=198.18.0.2
-DATA_PORT=40000   # iperf3 --cport: the data stream's client port (the rule's key)
+DATA_PORT=40000   # iperf3 --cport base: the data stream's client port (the rule's key);
+                  # one port per test, so no test meets the last one's TIME-WAIT
 TMP=$(mktemp -d /tmp/lsb-linux.XXXXXX)
 SERVER_PID=
 
@@ -86,7 +87,8 @@ B iperf3 -s -B $ADDR_B -D --logfile "$TMP/iperf3-server.log" --pidfile "$TMP/ipe
 for _ in $(seq 100); do [ -s "$TMP/iperf3.pid" ] && break; sleep 0.05; done  # readiness poll
 SERVER_PID=$(cat "$TMP/iperf3.pid" 2>/dev/null | tr -d '\0')
 
-# nft_drop N: replace the receiver's ingress rule with N % random drop (0 = none).
+# nft_drop N PORT: replace the receiver's ingress rule with N % random drop of
+# the data stream from client port PORT (N = 0: no rule).
 nft_drop() {
     B nft delete table netdev lsbench 2>/dev/null
     [ "$1" = 0 ] && return 0
@@ -94,7 +96,7 @@ nft_drop() {
 table netdev lsbench {
     chain ingress {
         type filter hook ingress device "$VB" priority 0; policy accept;
-        tcp sport $DATA_PORT numgen random mod 100 < $1 counter drop
+        tcp sport $2 numgen random mod 100 < $1 counter drop
     }
 }
 EOF
@@ -103,23 +105,29 @@ EOF
 # iperf CC LOSS: one iperf3 run; prints goodput in bit/s (receiver side) or "null".
 iperf() {
     local cc=$1 loss=$2 out=$TMP/iperf-$1-$2.json
-    nft_drop "$loss" || { echo null; return; }
-    local try
+    local try port
     for try in 1 2 3; do
+        port=$((DATA_PORT + $(ls "$TMP" | wc -l) + try))
+        nft_drop "$loss" "$port" || { echo null; return; }
         # the server takes one test at a time; a retry covers a slow previous teardown
-        if A iperf3 -c $ADDR_B -t "$SECS" -C "$cc" --cport $DATA_PORT -J >"$out" 2>"$TMP/iperf.err"; then
+        if A iperf3 -c $ADDR_B -t "$SECS" -C "$cc" --cport "$port" -J >"$out" 2>"$TMP/iperf.err"; then
             break
         fi
         sleep 0.3   # back-off before retrying a refused test, not a timing wait
     done
-    nft_drop 0
+    nft_drop 0 0
     python3 - "$out" <<'EOF'
 import json, sys
 try:
     d = json.load(open(sys.argv[1]))
     print(d["end"]["sum_received"]["bits_per_second"])
-except Exception:
+except Exception as e:
+    try:
+        err = d.get("error") or repr(e)
+    except Exception:
+        err = repr(e)
     print("null")
+    open(sys.argv[1] + ".error", "w").write(str(err).replace("\n", " ")[:200])
 EOF
 }
 
@@ -145,10 +153,14 @@ done
 {
     for k in "${!GP[@]}"; do echo "$k ${GP[$k]}"; done
 } >"$TMP/gp.txt"
+for f in "$TMP"/iperf-*.json.error; do
+    [ -e "$f" ] || continue
+    k=${f#"$TMP"/iperf-}; echo "${k%.json.error} $(cat "$f")"
+done >"$TMP/errors.txt"
 
-python3 - "$TMP/ping.txt" "$TMP/gp.txt" "$DEFAULT_CC" "$OFFLOADS" "$OFFLOADS_OK" "$SECS" "$(uname -r)" <<'EOF'
+python3 - "$TMP/ping.txt" "$TMP/gp.txt" "$TMP/errors.txt" "$DEFAULT_CC" "$OFFLOADS" "$OFFLOADS_OK" "$SECS" "$(uname -r)" <<'EOF'
 import json, re, sys
-ping_txt, gp_txt, default_cc, offloads, offloads_ok, secs, kernel = sys.argv[1:8]
+ping_txt, gp_txt, err_txt, default_cc, offloads, offloads_ok, secs, kernel = sys.argv[1:9]
 rtts = sorted(float(m.group(1)) * 1000.0 for m in re.finditer(r"time=([0-9.]+) ms", open(ping_txt).read()))
 def pct(v, p):
     if not v: return None
@@ -170,6 +182,7 @@ out = {
     "ping_us": {"n": len(rtts), "p50": pct(rtts, 0.5), "p99": pct(rtts, 0.99),
                 "min": rtts[0] if rtts else None, "max": rtts[-1] if rtts else None},
     "goodput_gbit_s": gp,
+    "errors": dict(l.rstrip("\n").split(" ", 1) for l in open(err_txt) if " " in l),
 }
 print(json.dumps(out))
 EOF

@@ -8,6 +8,7 @@ turns the fragments of all runs into the table (stdout), the JSON
 
   report.py ping FILE                       -> {"n","p50","p99","min","max"} (us)
   report.py xfer CLIENT_OUT SERVER_OUT BYTES WALL_S
+  report.py conns CONNHOLD_JSON_LINE A_BEFORE A_AFTER B_BEFORE B_AFTER
   report.py callgrind [--map CEILING_JSON] FILE...  -> {svc: {"ir","pdus","ir_per_pdu"}}
   report.py aggregate WORK OUT_JSON [--plot SVG] [--meta JSON]
 
@@ -80,11 +81,11 @@ def cmd_xfer(cli, srv, nbytes, wall):
     sha_ok = None
     if shas_c and shas_s:
         sha_ok = shas_c[-1] == shas_s[-1]
-    bps = parse_rate(ctext)
-    source = "xfer's own report"
+    bps = parse_rate(stext)
+    source = "the receiver's report (xfer -l)"
     if bps is None:
-        bps = parse_rate(stext)
-        source = "xfer server's report"
+        bps = parse_rate(ctext)
+        source = "the sender's report"
     if bps is None and float(wall) > 0:
         bps = int(nbytes) * 8 / float(wall)
         source = "bytes / wall time of the client (includes connection setup)"
@@ -93,11 +94,29 @@ def cmd_xfer(cli, srv, nbytes, wall):
     return {"gbit_s": bps / 1e9, "bytes": int(nbytes), "wall_s": float(wall), "source": source, "sha_ok": sha_ok}
 
 
+def cmd_conns(line, a0, a1, b0, b1):
+    """connhold's JSON line + transport-svc RSS (KiB) before/after on both hosts."""
+    d = json.loads(line)
+    num = lambda x: int(x) if x else None
+    a0, a1, b0, b1 = num(a0), num(a1), num(b0), num(b1)
+    d["rss_kib"] = {"hosta_before": a0, "hosta_after": a1, "hostb_before": b0, "hostb_after": b1}
+    per = [(x1 - x0) / d["held"] for x0, x1 in ((a0, a1), (b0, b1))
+           if d.get("held") and x0 is not None and x1 is not None]
+    if per:
+        d["kib_per_conn"] = max(per)
+        d["kib_per_conn_note"] = "max over client and server transport-svc of (RSS after - RSS before) / held"
+    else:
+        d["value"] = None
+        d["reason"] = "could not read transport-svc RSS"
+    return d
+
+
 def callgrind_file(path):
-    """(Ir collected, calls to ls_env_unpack) of one callgrind output file."""
+    """(Ir collected, calls to ls_env_unpack, calls to ls_pipe_send) of one profile."""
     names = {}
     total = None
     calls = 0
+    sends = 0
     callee = None
     with open(path, errors="replace") as f:
         for line in f:
@@ -111,9 +130,11 @@ def callgrind_file(path):
             elif line.startswith("calls="):
                 if callee == "ls_env_unpack":
                     calls += int(line.split("=", 1)[1].split()[0])
+                elif callee == "ls_pipe_send":
+                    sends += int(line.split("=", 1)[1].split()[0])
             elif line.startswith(("summary:", "totals:")):
                 total = int(line.split(":", 1)[1].split()[0])
-    return total, calls
+    return total, calls, sends
 
 
 def cmd_callgrind(args):
@@ -133,13 +154,17 @@ def cmd_callgrind(args):
                 continue  # the source (first station) or an unknown process
         else:
             name = base.split(".", 1)[1].rsplit(".", 1)[0] if base.count(".") >= 2 else base
-        ir, pdus = callgrind_file(path)
-        if not ir or not pdus:
+        ir, rx, tx = callgrind_file(path)
+        if not ir or not (rx or tx):
             continue
-        e = out.setdefault(name, {"ir": 0, "pdus": 0})
+        e = out.setdefault(name, {"ir": 0, "rx": 0, "tx": 0})
         e["ir"] += ir
-        e["pdus"] += pdus
+        e["rx"] += rx
+        e["tx"] += tx
     for e in out.values():
+        # a forwarded PDU is one rx and one tx; an endpoint makes (tx) or
+        # consumes (rx) PDUs: count the larger direction
+        e["pdus"] = max(e["rx"], e["tx"])
         e["ir_per_pdu"] = e["ir"] / e["pdus"]
     return out
 
@@ -258,12 +283,15 @@ def build_rows(runs, losses):
 
     def frac(i, loss):
         a = val(R.frag(i, "ours.lan.xfer.%s" % loss), "gbit_s")
-        b = val(R.frag(i, "ours.lan.xfer.0"), "gbit_s")
+        b = val(R.frag(i, "ours.lan.xfer.0s"), "gbit_s")  # same size as the lossy transfers
         if isinstance(b, tuple):
             return (None, "0% goodput: " + b[1])
         return ratio(a, b)
 
     def lfrac(i, cc, loss):
+        errs = (R.frag(i, "linux") or {}).get("errors") or {}
+        if "%s-%s" % (cc, loss) in errs:
+            return (None, "iperf3: " + errs["%s-%s" % (cc, loss)])
         return ratio(val(R.frag(i, "linux"), "goodput_gbit_s", cc, str(loss)),
                      val(R.frag(i, "linux"), "goodput_gbit_s", cc, "0"))
 
@@ -432,6 +460,8 @@ def main(argv):
         print(json.dumps(cmd_ping(args[0])))
     elif cmd == "xfer" and len(args) == 4:
         print(json.dumps(cmd_xfer(*args)))
+    elif cmd == "conns" and len(args) == 5:
+        print(json.dumps(cmd_conns(*args)))
     elif cmd == "callgrind":
         print(json.dumps(cmd_callgrind(args)))
     elif cmd == "aggregate" and len(args) >= 2:

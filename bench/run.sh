@@ -29,7 +29,8 @@ BIN=${BENCH_BIN:-$ROOT/build/bin}
 STACKCTL=$BIN/stackctl
 RUNS=${BENCH_RUNS:-3}
 BUDGET=${BENCH_BUDGET:-540}       # seconds for the measurements: make bench stays < 10 min
-XFER_BYTES=${BENCH_BYTES:-8000000}
+XFER_BYTES=${BENCH_BYTES:-32000000}
+LOSS_BYTES=${BENCH_LOSS_BYTES:-2000000}   # lossy transfers (and their 0% reference)
 CG_BYTES=${BENCH_CG_BYTES:-1000000}
 LOSSES="1 5 10"
 LOG_LEVEL=info
@@ -40,6 +41,8 @@ KEEP=0
 CEIL_SECS=2
 LINUX_SECS=2
 PINGS=200
+CONN_SECS=5
+CONNS=${BENCH_CONNS:-10000}
 
 usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -55,7 +58,7 @@ while [ $# -gt 0 ]; do
 done
 case "$RUNS" in ''|*[!0-9]*) echo "bench: --runs: '$RUNS' is not a number" >&2; exit 2 ;; esac
 if [ "$QUICK" = 1 ]; then
-    CEIL_SECS=1; LINUX_SECS=1; PINGS=50; XFER_BYTES=2000000; CG_BYTES=300000
+    CEIL_SECS=1; LINUX_SECS=1; PINGS=50; XFER_BYTES=4000000; LOSS_BYTES=1000000; CG_BYTES=300000; CONN_SECS=2; CONNS=${BENCH_CONNS:-1000}
 fi
 
 cd "$ROOT" || exit 2
@@ -156,13 +159,8 @@ xfer_once() {
     "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hostb xfer -l "$port" >"$srv" 2>&1 &
     local spid=$!
     local i
-    for i in $(seq 100); do  # readiness poll: the listener shows in ss, or the server died
-        sx ss hostb 2>/dev/null | grep -q ":$port" && break
-        kill -0 $spid 2>/dev/null || break
-        sleep 0.05
-    done
-    if ! kill -0 $spid 2>/dev/null; then
-        wait $spid 2>/dev/null
+    if ! wait_listen hostb "$port" $spid; then
+        kill $spid 2>/dev/null; wait $spid 2>/dev/null
         na "$key" "xfer -l failed: $(tail -n 1 "$srv")"; return
     fi
     local t0 t1 rc
@@ -194,53 +192,101 @@ fault_add() { # fault_add PCT -> 0 / 1 (reason in FAULT_ERR)
     FAULT_ERR="stackctl fault add failed: $(tail -n 1 "$out")"
     return 1
 }
-fault_clear() {
-    sx fault clear hostb >/dev/null 2>&1 && return 0
-    sx fault del hostb all >/dev/null 2>&1 && return 0
-    return 1
-}
+fault_clear() { sx fault clear >/dev/null 2>&1; }
 
 loss_rows() {
     local l
+    if have xfer; then
+        say "xfer lan $LOSS_BYTES bytes, 0% loss (reference of the loss rows)"
+        xfer_once ours.lan.xfer.0s 5010 "$LOSS_BYTES"
+    else
+        na ours.lan.xfer.0s "apps/xfer not built yet"
+    fi
     for l in $LOSSES; do
         local key=ours.lan.xfer.$l
         if ! have xfer; then na "$key" "apps/xfer not built yet"; continue; fi
         if over_budget 60; then na "$key" "skipped: time budget of ${BUDGET}s"; continue; fi
         if ! fault_add "$l"; then na "$key" "$FAULT_ERR"; continue; fi
-        say "xfer lan under $l% loss"
-        xfer_once "$key" $((5010 + l)) "$XFER_BYTES"
+        say "xfer lan $LOSS_BYTES bytes under $l% loss"
+        xfer_once "$key" $((5010 + l)) "$LOSS_BYTES"
         if ! fault_clear; then  # a rule that cannot be removed: start over clean
             stack_down; stack_up "$LAN_TOPO" "$RD/lan" || return
         fi
     done
 }
 
+# wait_listen HOST PORT PID: poll until HOST's transport lists a listener on PORT (or PID died)
+wait_listen() {
+    local i
+    for i in $(seq 100); do
+        sx ss "$1" 2>/dev/null | grep -q ":$2\b" && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 0.05   # readiness poll
+    done
+    kill -0 "$3" 2>/dev/null
+}
+
 connrate_row() {
     local key=ours.lan.connrate
-    if ! have connrate; then
-        na "$key" "no connection-rate client yet (bench/connrate.c needs the socket API, apps/lib/sock.h)"; return
-    fi
-    say "connection rate"
+    if ! have connrate; then na "$key" "build/bin/connrate not built"; return; fi
+    if over_budget 30; then na "$key" "skipped: time budget of ${BUDGET}s"; return; fi
+    say "connection rate, ${CONN_SECS}s"
     "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hostb connrate -l 5100 >"$RD/connrate.srv" 2>&1 &
     local spid=$!
-    timeout 60 "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hosta connrate --json hostb 5100 5 >"$RD/connrate.out" 2>&1 &&
-        put "$key" "$(tail -n 1 "$RD/connrate.out")" || na "$key" "connrate failed: $(tail -n 1 "$RD/connrate.out")"
+    if ! wait_listen hostb 5100 $spid; then
+        na "$key" "connrate -l failed: $(tail -n 1 "$RD/connrate.srv")"; return
+    fi
+    if timeout $((CONN_SECS + 30)) "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hosta connrate --json hostb 5100 "$CONN_SECS" \
+        >"$RD/connrate.out" 2>&1; then
+        put "$key" "$(tail -n 1 "$RD/connrate.out")"
+    else
+        na "$key" "connrate failed: $(tail -n 1 "$RD/connrate.out")"
+    fi
     kill $spid 2>/dev/null; wait $spid 2>/dev/null
+}
+
+# rss_kib PROGRAM HOST: resident KiB of HOST's PROGRAM in this run
+rss_kib() {
+    local pid
+    pid=$(pgrep -f -- "$1 --host $2 .*--run-dir $CUR_RUN_DIR" | head -n 1)
+    [ -n "$pid" ] && awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null
 }
 
 conns_row() {
     local key=ours.lan.conns
-    if ! have connhold; then
-        na "$key" "no idle-connection client yet (bench/connhold.c needs the socket API, apps/lib/sock.h)"; return
+    if ! have connhold; then na "$key" "build/bin/connhold not built"; return; fi
+    if over_budget 60; then na "$key" "skipped: time budget of ${BUDGET}s"; return; fi
+    say "$CONNS idle connections"
+    local a0 b0 a1= b1= line held i
+    a0=$(rss_kib transport-svc hosta); b0=$(rss_kib transport-svc hostb)
+    "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hostb connhold -l 5200 >"$RD/conns.srv" 2>&1 &
+    local spid=$!
+    if ! wait_listen hostb 5200 $spid; then
+        na "$key" "connhold -l failed: $(tail -n 1 "$RD/conns.srv")"; return
     fi
-    say "10,000 idle connections"
-    timeout 120 "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hosta connhold --json hostb 5200 10000 \
-        >"$RD/conns.out" 2>&1 && put "$key" "$(tail -n 1 "$RD/conns.out")" ||
-        na "$key" "connhold failed: $(tail -n 1 "$RD/conns.out")"
+    "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hosta connhold --json hostb 5200 "$CONNS" >"$RD/conns.out" 2>&1 &
+    local cpid=$!
+    for i in $(seq 1800); do  # until the client reports (<= 90 s) or dies
+        grep -q '^{' "$RD/conns.out" 2>/dev/null && break
+        kill -0 $cpid 2>/dev/null || break
+        sleep 0.05
+    done
+    line=$(grep '^{' "$RD/conns.out" | tail -n 1)
+    if [ -n "$line" ]; then
+        held=$(printf '%s' "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin)["held"])')
+        for i in $(seq 40); do  # let the server's accepts catch up (<= 2 s)
+            [ "$(sx ss hostb 2>/dev/null | grep -c ESTAB)" -ge "$held" ] && break
+            sleep 0.05
+        done
+        a1=$(rss_kib transport-svc hosta); b1=$(rss_kib transport-svc hostb)
+    fi
+    kill $cpid $spid 2>/dev/null; wait $cpid $spid 2>/dev/null
+    if [ -z "$line" ]; then na "$key" "connhold failed: $(tail -n 1 "$RD/conns.out")"; return; fi
+    put "$key" "$(python3 bench/report.py conns "$line" "${a0:-}" "${a1:-}" "${b0:-}" "${b1:-}")"
 }
 
 stack_lan() {
-    local keys="ours.lan.ping ours.lan.xfer.0 ours.lan.connrate ours.lan.conns" k l
+    local keys="ours.lan.ping ours.lan.xfer.0 ours.lan.xfer.0s ours.lan.connrate ours.lan.conns" k l
     for l in $LOSSES; do keys="$keys ours.lan.xfer.$l"; done
     if ! have net-svc; then for k in $keys; do na "$k" "net-svc not built yet"; done; return; fi
     if over_budget 60; then for k in $keys; do na "$k" "skipped: time budget of ${BUDGET}s"; done; return; fi
@@ -311,19 +357,15 @@ cg_bindir() {
         layer=${p%-svc}
         cat >"$b/$p" <<EOF
 #!/bin/bash
-# callgrind wrapper made by bench/run.sh: runs $BIN/$p under callgrind.
-# valgrind runs in the background so that it can finish writing its profile
-# even if the supervisor gives up waiting and kills this wrapper.
+# callgrind wrapper made by bench/run.sh: runs $BIN/$p under callgrind with
+# this pid (the supervisor matches a service's ready reply to the pid it started).
 name=$p prev=
 for a in "\$@"; do
     case \$prev in --host) name=\$a-$layer ;; --switch) name=sw-\$a ;; esac
     prev=\$a
 done
-valgrind $CG_OPTS --callgrind-out-file=$b/../cg.\$name.%p "$BIN/$p" "\$@" &
-vp=\$!
-echo \$vp >>$b/../pids
-trap 'kill -TERM \$vp 2>/dev/null' TERM INT
-while kill -0 \$vp 2>/dev/null; do wait \$vp; done
+echo \$\$ >>$b/../pids
+exec valgrind $CG_OPTS --callgrind-out-file=$b/../cg.\$name.%p "$BIN/$p" "\$@"
 EOF
         chmod +x "$b/$p"
     done
@@ -346,20 +388,28 @@ cg_stack() {
     STACKCTL=$CG_STACKCTL
     if ! stack_up "$d/lan-cg.yaml" "$CG_RUN"; then STACKCTL=$save; na $key "$UP_ERR"; return; fi
     xfer_once cg.xfer 5300 "$CG_BYTES"
-    stack_down
-    STACKCTL=$save
-    local i
-    for i in $(seq 600); do  # wait (<= 60 s) for every valgrind to write its profile
-        local alive=0 p
-        for p in $(cat "$d/pids" 2>/dev/null); do kill -0 "$p" 2>/dev/null && alive=1; done
+    # Stop the profiled services ourselves and wait while valgrind writes the
+    # profiles (the supervisor's stop would SIGKILL them after 3 s); the
+    # supervisor restarts them, and only these pids' profiles are read.
+    local pids p i alive files=
+    pids=$(sort -u "$d/pids" 2>/dev/null)
+    for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+    for i in $(seq 600); do  # <= 60 s
+        alive=0
+        for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
         [ $alive = 0 ] && break
         sleep 0.1
     done
+    stack_down
+    STACKCTL=$save
     if [ ! -e "$RD/cg.xfer.json" ] || grep -q '"value": null' "$RD/cg.xfer.json"; then
         na $key "the transfer under callgrind failed: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("reason"))' "$RD/cg.xfer.json" 2>/dev/null)"
         return
     fi
-    put $key "{\"bytes\": $CG_BYTES, \"services\": $(python3 bench/report.py callgrind "$d"/cg.*.*)}"
+    for p in $pids; do files="$files $(ls "$d"/cg.*."$p" 2>/dev/null)"; done
+    [ -n "${files// /}" ] || { na $key "no callgrind profile was written"; return; }
+    # shellcheck disable=SC2086
+    put $key "{\"bytes\": $CG_BYTES, \"services\": $(python3 bench/report.py callgrind $files)}"
 }
 
 # ---- main ----
@@ -403,7 +453,8 @@ meta = {
     "ceiling": "build/bin/pipe-ceiling --path lan|router --seconds $CEIL_SECS --pings 1000 --json",
     "linux": "bench/linux-ref.sh --seconds $LINUX_SECS --loss '$LOSSES' --pings $PINGS",
     "tcp": "stackctl exec hostb xfer -l PORT & stackctl exec hosta xfer hostb PORT $XFER_BYTES",
-    "loss": "stackctl fault add hostb net:link up loss N% seed $SEED",
+    "loss": "stackctl fault add hostb net:link up loss N% seed $SEED; xfer of $LOSS_BYTES bytes, against a $LOSS_BYTES-byte transfer at 0%",
+    "connections": "connrate -l / connrate hostb PORT $CONN_SECS; connhold -l / connhold hostb PORT $CONNS (RSS from /proc of transport-svc)",
     "ping": "stackctl exec hosta ping -c $PINGS -i 0.01 hostb",
     "callgrind": "valgrind $CG_OPTS (every lan service; pipe-ceiling --frames 4000)"
   },
@@ -413,7 +464,7 @@ meta = {
     "router path: 10 processes, 10 hops (router-link crossed twice); lan path: 7 processes, 6 hops",
     "the ceiling's switch is a pipe-library DEALER station; the real switch is a ZeroMQ ROUTER doing the same unpack/pack",
     "loss rows: random loss on hostb's net:link pipe, direction up (data only); Linux: nftables drop on the receiver's ingress, data stream only",
-    "instructions per PDU: Ir inside ls_loop_run / calls to ls_env_unpack (envelopes received), per process",
+    "instructions per PDU: Ir inside ls_loop_run / max(envelopes received, envelopes sent) per process; transport-svc's Ir includes the socket API (application data arrives over its ctl socket)",
     "machine shared with other jobs while measured: expect noise"
   ]
 }
