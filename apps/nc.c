@@ -25,11 +25,13 @@ static void s_on_signal(int sig) { s_stop = sig; }
 
 static void s_usage(FILE *f)
 {
-    fprintf(f, "usage: nc [-v] HOST PORT\n"
+    fprintf(f, "usage: nc [-v] [-p LOCALPORT] HOST PORT\n"
                "       nc [-v] -l PORT\n"
                "Copy stdin to a TCP connection and the connection to stdout. With -l, wait\n"
                "for one connection on PORT. EOF on stdin sends FIN (half-close); nc exits\n"
-               "when the peer closes. -v reports the connection on stderr.\n"
+               "when the peer closes. -v reports the connection on stderr. -p binds the\n"
+               "connecting socket to LOCALPORT first (two nc -p aimed at each other make a\n"
+               "simultaneous open).\n"
                "Run with: stackctl exec HOST nc ...\n");
 }
 
@@ -42,18 +44,25 @@ static int s_port(const char *s)
 
 int main(int argc, char **argv)
 {
-    int listen_mode = 0, verbose = 0, c;
+    int listen_mode = 0, verbose = 0, lport = 0, c;
     static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    while ((c = getopt_long(argc, argv, "lvh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "lvp:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l': listen_mode = 1; break;
         case 'v': verbose = 1; break;
+        case 'p':
+            lport = s_port(optarg);
+            if (lport < 0) {
+                fprintf(stderr, "nc: bad local port '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': s_usage(stdout); return 0;
         default: s_usage(stderr); return 2;
         }
     }
     int nargs = argc - optind;
-    if ((listen_mode && nargs != 1) || (!listen_mode && nargs != 2)) {
+    if ((listen_mode && (nargs != 1 || lport)) || (!listen_mode && nargs != 2)) {
         s_usage(stderr);
         return 2;
     }
@@ -107,6 +116,10 @@ int main(int argc, char **argv)
         if (verbose)
             fprintf(stderr, "Connection received on %s %u\n", ip4_fmt(ip, a), rport);
     } else {
+        if (lport && sock_bind(lib, s, 0, (uint16_t)lport) < 0) {
+            fprintf(stderr, "nc: bind to port %d: %s\n", lport, strerror(errno));
+            goto out;
+        }
         if (sock_connect(lib, s, dst, (uint16_t)port) < 0) {
             fprintf(stderr, "nc: connect to %s port %d (tcp) failed: %s\n", ip4_fmt(dst, a), port, strerror(errno));
             goto out;

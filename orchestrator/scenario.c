@@ -602,6 +602,15 @@ char *scenario_relative_seq(const char *text)
         char src[40], dst[40];
         const char *seq = strstr(line, ", seq "), *ack = strstr(line, ", ack ");
         if (strstr(line, "Flags [") && (seq || ack) && s_flow_of(line, src, dst, sizeof src) == 0) {
+            /* a transport state line ("L > R: SYN_SENT -> ESTABLISHED on Flags [S.], seq ...")
+             * names the connection local > remote but quotes the segment that came in:
+             * its seq/ack belong to the other direction */
+            if (strstr(line, " on Flags [")) {
+                char t[40];
+                snprintf(t, sizeof t, "%s", src);
+                snprintf(src, sizeof src, "%s", dst);
+                snprintf(dst, sizeof dst, "%s", t);
+            }
             char kf[96], kr[96];
             snprintf(kf, sizeof kf, "%s>%s", src, dst);
             snprintf(kr, sizeof kr, "%s>%s", dst, src);

@@ -153,6 +153,18 @@ START_TEST(test_relative_seq)
     char *out = scenario_relative_seq(in);
     ck_assert_str_eq(out, want);
     free(out);
+    /* a state line quotes the incoming segment: relative to the peer's direction */
+    out = scenario_relative_seq(
+        "IP 192.0.2.10.40000 > 198.51.100.10.80: Flags [S], seq 1000, win 65535, length 0\n"
+        "198.51.100.10.80 > 192.0.2.10.40000: CLOSED -> SYN_RECV on Flags [S], seq 1000, win 65535, length 0\n"
+        "IP 198.51.100.10.80 > 192.0.2.10.40000: Flags [S.], seq 5000, ack 1001, win 65535, length 0\n"
+        "192.0.2.10.40000 > 198.51.100.10.80: SYN_SENT -> ESTABLISHED on Flags [S.], seq 5000, ack 1001, win 1\n");
+    ck_assert_str_eq(out,
+                     "IP 192.0.2.10.40000 > 198.51.100.10.80: Flags [S], seq 0, win 65535, length 0\n"
+                     "198.51.100.10.80 > 192.0.2.10.40000: CLOSED -> SYN_RECV on Flags [S], seq 0, win 65535, length 0\n"
+                     "IP 198.51.100.10.80 > 192.0.2.10.40000: Flags [S.], seq 0, ack 1, win 65535, length 0\n"
+                     "192.0.2.10.40000 > 198.51.100.10.80: SYN_SENT -> ESTABLISHED on Flags [S.], seq 0, ack 1, win 1\n");
+    free(out);
     /* wrap-around stays relative */
     out = scenario_relative_seq("IP 1.2.3.4.1 > 5.6.7.8.2: Flags [S], seq 4294967295, win 1, length 0\n"
                                 "IP 1.2.3.4.1 > 5.6.7.8.2: Flags [P.], seq 0:10, ack 9, win 1, length 10");
