@@ -6,7 +6,7 @@
 ls_up topologies/default.yaml
 ls_ctl fault add hosta net:link down loss 20% seed 7 > "$RUN/add.txt" || fail "fault add"
 assert_grep 'rule 1: hosta net:link@eth0 down: loss 20% \(seed 7\), applied by hosta-net as it sends; in force' "$RUN/add.txt"
-ls_exec hosta ping -c 100 -i 0.02 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 100 -i 0.02 -W 5 hostb > /dev/null
 stats=$(grep 'packets transmitted' "$OUT")
 received=$(echo "$stats" | sed -n 's/.* \([0-9]*\) received.*/\1/p')
 lost=$((100 - received))

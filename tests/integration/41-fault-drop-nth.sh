@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 ls_up topologies/default.yaml
 ls_ctl fault add hosta net:link down drop nth 2 match icmp-echo-request || fail "fault add"
-ls_exec hosta ping -c 4 -i 0.05 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 4 -i 0.05 -W 5 hostb > /dev/null
 for i in 1 3 4; do assert_grep "icmp_seq=$i ttl=63" "$OUT"; done
 assert_no_grep "icmp_seq=2 " "$OUT"
 assert_grep '4 packets transmitted, 3 received, 25% packet loss' "$OUT"
@@ -29,6 +29,6 @@ ls_ctl fault list > "$RUN/list.txt"
 assert_grep "no fault rules" "$RUN/list.txt"
 ls_ctl ctl hosta-net fault-list > "$RUN/svc.txt" 2>&1 || true
 assert_no_grep "drop nth" "$RUN/svc.txt"
-ls_exec hosta ping -c 2 -i 0.05 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 2 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '2 packets transmitted, 2 received, 0% packet loss' "$OUT"
 pass "drop nth 2 lost exactly icmp_seq=2; errors are one line"

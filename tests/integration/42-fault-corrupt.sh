@@ -10,7 +10,7 @@
 ls_up topologies/default.yaml
 
 ls_ctl fault add hosta wire down corrupt 100% match icmp-echo-request seed 3 || fail "fault add wire down"
-ls_exec hosta ping -c 3 -i 0.05 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 3 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '3 packets transmitted, 0 received' "$OUT"
 wait_for 10 '[ "$(counter router eth.drop.bad_fcs)" -ge 3 ]' || fail "router-link bad_fcs $(counter router eth.drop.bad_fcs) < 3"
 assert_grep '"ev":"fault".*corrupt byte' "$RUN/log/hosta-link.log"
@@ -18,13 +18,13 @@ assert_grep '"ev":"drop".*"reason":"eth.drop.bad_fcs"' "$RUN/log/router-link.log
 ls_ctl fault clear > /dev/null || fail "fault clear"
 
 ls_ctl fault add hostb wire up corrupt 100% match icmp-echo-request seed 3 || fail "fault add wire up"
-ls_exec hosta ping -c 3 -i 0.05 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 3 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '3 packets transmitted, 0 received' "$OUT"
 wait_for 10 '[ "$(counter hostb eth.drop.bad_fcs)" -ge 3 ]' || fail "hostb-link bad_fcs $(counter hostb eth.drop.bad_fcs) < 3"
 ls_ctl fault clear > /dev/null
 
 ls_ctl fault add hosta net:link down corrupt 100% match icmp-echo-request seed 5 || fail "fault add net:link"
-ls_exec hosta ping -c 40 -i 0.02 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 40 -i 0.02 -W 5 hostb > /dev/null
 assert_grep '40 packets transmitted, 0 received' "$OUT"
 wait_for 10 '[ "$(counter router ip.drop.bad_checksum)" -ge 1 ]' || fail "router-net ip.drop.bad_checksum is 0"
 [ "$(counter router eth.drop.bad_fcs)" -eq 3 ] || fail "net:link corruption must not fail the FCS"

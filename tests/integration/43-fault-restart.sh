@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 ls_up topologies/default.yaml
 ls_ctl fault add hosta net:link down loss 100% match icmp-echo-request || fail "fault add"
-ls_exec hosta ping -c 2 -i 0.05 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 2 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '2 packets transmitted, 0 received' "$OUT"
 
 pid=$(ls_ctl status | awk '$1 == "hosta-net" { print $2 }')
@@ -19,13 +19,13 @@ assert_grep 'rule\(s\) pushed to hosta-net' "$RUN/log/orchestrator.log"
 # the restarted hosta-net holds the rule, and it is in force
 ls_ctl ctl hosta-net fault-list > "$RUN/svc.txt" 2>&1
 assert_grep 'loss 100% match icmp-echo-request' "$RUN/svc.txt"
-ls_exec hosta ping -c 3 -i 0.05 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 3 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '3 packets transmitted, 0 received' "$OUT"
 ls_ctl fault list > "$RUN/list.txt"; cat "$RUN/list.txt"
 assert_grep "^1 +hosta +net:link@eth0 +down +loss 100% match icmp-echo-request +1 +3 +3 " "$RUN/list.txt"
 
 # and deleting it restores the path
 ls_ctl fault del 1 > /dev/null || fail "fault del"
-ls_exec hosta ping -c 2 -i 0.05 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 2 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '2 packets transmitted, 2 received' "$OUT"
 pass "rule re-pushed to the restarted hosta-net and in force"

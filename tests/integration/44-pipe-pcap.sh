@@ -8,7 +8,7 @@
 sed 's/^seed: 1$/seed: 1\nsettings:\n  pipe_pcap: true/' "$LS_ROOT/topologies/default.yaml" > "$RUN/pcap-topo.yaml"
 grep -q pipe_pcap "$RUN/pcap-topo.yaml" || fail "could not make the topology"
 ls_up "$RUN/pcap-topo.yaml"
-ls_exec hosta ping -c 3 -i 0.05 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 3 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '3 packets transmitted, 3 received' "$OUT"
 cap="$RUN/pcap/hosta-net-link-eth0.pcap"
 wait_for 10 "[ -s '$cap' ]" || fail "no $cap"

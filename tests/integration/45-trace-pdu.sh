@@ -4,7 +4,7 @@
 # reply coming back up hosta; grouped per host with header tags.
 . "$(dirname "$0")/lib.sh"
 ls_up topologies/default.yaml
-ls_exec hosta ping -c 1 -W 1 hostb > /dev/null
+ls_exec hosta ping -c 1 -W 5 hostb > /dev/null
 assert_grep '1 packets transmitted, 1 received' "$OUT"
 id=$(grep '"ev":"send"' "$RUN/log/hosta-net.log" | grep 'echo request' | tail -1 | sed 's/.*"pdu":"\([^"]*\)".*/\1/')
 [ -n "$id" ] || fail "no echo request send line in hosta-net.log"
