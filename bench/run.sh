@@ -62,7 +62,7 @@ if [ "$QUICK" = 1 ]; then
 fi
 
 cd "$ROOT" || exit 2
-EXTRA_PKGS="iperf3 nftables ethtool gnuplot-nox valgrind iputils-ping iproute2 python3" ./scripts/deps.sh >&2 ||
+EXTRA_PKGS="iperf3 nftables ethtool gnuplot-nox valgrind iputils-ping iproute2 python3 bc" ./scripts/deps.sh >&2 ||
     echo "bench: some optional packages are missing; their rows will say so" >&2
 
 WORK=$(mktemp -d /tmp/lsb.XXXXXX)
