@@ -12,21 +12,8 @@ ls_exec hosta ping -c 3 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '3 packets transmitted, 3 received' "$OUT"
 cap="$RUN/pcap/hosta-net-link-eth0.pcap"
 wait_for 10 "[ -s '$cap' ]" || fail "no $cap"
-# read it back: global header linktype, then per packet the IPv4 protocol and addresses
-python3 - "$cap" > "$RUN/pcap.txt" <<'PY' || fail "pcap does not parse"
-import struct, sys
-d = open(sys.argv[1], 'rb').read()
-magic, _, _, _, _, snap, link = struct.unpack('<IHHiIII', d[:24])
-assert magic == 0xa1b2c3d4, hex(magic)
-print('linktype', link)
-off = 24
-while off + 16 <= len(d):
-    _, _, incl, orig = struct.unpack('<IIII', d[off:off + 16])
-    p = d[off + 16: off + 16 + incl]
-    off += 16 + incl
-    print('v%d proto %d %s > %s len %d type %d' % (p[0] >> 4, p[9], '.'.join(map(str, p[12:16])),
-          '.'.join(map(str, p[16:20])), struct.unpack('>H', p[2:4])[0], p[20]))
-PY
+# read it back with libpcap: linktype, then per packet the IPv4 protocol and addresses
+"$LS_BIN/pcap-read" "$cap" > "$RUN/pcap.txt" || fail "pcap does not parse (libpcap)"
 cat "$RUN/pcap.txt"
 assert_grep '^linktype 101$' "$RUN/pcap.txt"
 assert_subsequence "$RUN/pcap.txt" \
@@ -43,18 +30,7 @@ ls_exec hosta udp-send -r -p 40000 hostb 5353 hello > /dev/null || fail "udp-sen
 wait
 tcap="$RUN/pcap/hosta-transport-net.pcap"
 wait_for 10 "[ -s '$tcap' ]" || fail "no $tcap"
-python3 - "$tcap" > "$RUN/tpcap.txt" <<'PY' || fail "transport pcap does not parse"
-import struct, sys
-d = open(sys.argv[1], 'rb').read()
-print('linktype', struct.unpack('<I', d[20:24])[0])
-off = 24
-while off + 16 <= len(d):
-    incl = struct.unpack('<I', d[off + 8:off + 12])[0]
-    p = d[off + 16: off + 16 + incl]
-    off += 16 + incl
-    print('v%d proto %d %s.%d > %s.%d' % (p[0] >> 4, p[9], '.'.join(map(str, p[12:16])), struct.unpack('>H', p[20:22])[0],
-          '.'.join(map(str, p[16:20])), struct.unpack('>H', p[22:24])[0]))
-PY
+"$LS_BIN/pcap-read" "$tcap" > "$RUN/tpcap.txt" || fail "transport pcap does not parse (libpcap)"
 cat "$RUN/tpcap.txt"
 assert_subsequence "$RUN/tpcap.txt" '^linktype 101$' \
     '^v4 proto 17 192\.0\.2\.10\.40000 > 198\.51\.100\.10\.5353$' '^v4 proto 17 198\.51\.100\.10\.5353 > 192\.0\.2\.10\.40000$'

@@ -1,8 +1,12 @@
 /*
- * pcap-read -- read a pcap back with libpcap and print one line per frame:
- *   N  SRC > DST  ETHERTYPE  LEN  [ARP op SPA > TPA | IPv4 SRC > DST proto P]
- * Used by integration tests to assert on what crossed a segment, and to
- * check the file is well-formed (libpcap refuses a malformed one: exit 1).
+ * pcap-read -- read a pcap back with libpcap and print one line per packet.
+ *   Ethernet (segment captures):
+ *     N SRC > DST ETHERTYPE LEN [ARP op OP SPA > TPA | IPv4 SRC > DST proto P]
+ *   Raw IPv4 (per-pipe captures, LINKTYPE_RAW): a first line "linktype 101", then
+ *     v4 proto 1 SRC > DST len TOTAL type ICMPTYPE
+ *     v4 proto 6|17 SRC.SPORT > DST.DPORT
+ * Used by integration tests to assert on what crossed a segment or a pipe,
+ * and to check the file is well-formed (libpcap refuses a malformed one: exit 1).
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -22,7 +26,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "pcap-read: %s\n", err);
         return 1;
     }
-    if (pcap_datalink(p) != DLT_EN10MB)
+    int raw = pcap_datalink(p) == DLT_RAW;
+    if (raw)
+        printf("linktype 101\n"); /* LINKTYPE_RAW in the file; libpcap calls it DLT_RAW */
+    else if (pcap_datalink(p) != DLT_EN10MB)
         printf("# linktype %d\n", pcap_datalink(p));
     struct pcap_pkthdr *h;
     const u_char *d;
@@ -30,6 +37,20 @@ int main(int argc, char **argv)
     while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
         n++;
         char s[18], t[18], a[16], b[16];
+        if (raw) {
+            if (h->caplen < 20 || (d[0] >> 4) != 4) {
+                printf("not-ipv4 %u\n", h->caplen);
+                continue;
+            }
+            size_t ihl = (size_t)(d[0] & 0x0f) * 4;
+            printf("v4 proto %u %s", d[9], ip4_fmt(rd_be32(d + 12), a));
+            if ((d[9] == 6 || d[9] == 17) && h->caplen >= ihl + 4)
+                printf(".%u > %s.%u\n", rd_be16(d + ihl), ip4_fmt(rd_be32(d + 16), b), rd_be16(d + ihl + 2));
+            else
+                printf(" > %s len %u type %d\n", ip4_fmt(rd_be32(d + 16), b), rd_be16(d + 2),
+                       h->caplen > ihl ? d[ihl] : -1);
+            continue;
+        }
         if (h->caplen < 14) {
             printf("%d runt %u\n", n, h->caplen);
             continue;
