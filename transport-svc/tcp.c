@@ -185,6 +185,7 @@ void tcp_stack_destroy(tcp_stack_t **self_p)
     free(st->socks);
     free(st->heap);
     free(st->obuf);
+    free(st->sscr);
     free(st);
     *self_p = NULL;
 }
@@ -377,17 +378,111 @@ static tcp_tcb_t *s_tcb_alloc(tcp_stack_t *st)
     return t;
 }
 
+/* Fix the logical buffer sizes. The rings themselves are allocated on the
+ * first byte and grown on demand (s_ring_reserve), so an idle connection
+ * costs its TCB only (10,000 idle connections in a few MiB). */
 static int s_tcb_buffers(tcp_tcb_t *t)
 {
-    if (!t->sbuf) {
+    if (!t->bufs) {
         t->scap = t->sndbuf_sz;
-        t->sbuf = malloc(t->scap ? t->scap : 1);
-    }
-    if (!t->rbuf) {
         t->rcap = t->rcvbuf_sz;
-        t->rbuf = malloc(t->rcap ? t->rcap : 1);
+        t->bufs = true;
     }
-    return t->sbuf && t->rbuf ? 0 : -1;
+    return 0;
+}
+
+#define S_RING_MIN 4096u
+
+/* Make a ring of *alloc bytes (len used from *head) hold need bytes, up to
+ * cap: a bigger allocation with the contents moved to its front. 0/-1. */
+static int s_ring_reserve(uint8_t **buf, uint32_t *alloc, uint32_t *head, uint32_t len,
+                          uint32_t need, uint32_t cap)
+{
+    if (need <= *alloc)
+        return 0;
+    if (need > cap)
+        return -1;
+    uint32_t n = *alloc ? *alloc : S_RING_MIN;
+    while (n < need)
+        n = n > UINT32_MAX / 2 ? UINT32_MAX : n * 2;
+    if (n > cap)
+        n = cap;
+    uint8_t *nb = malloc(n);
+    if (!nb)
+        return -1;
+    uint32_t first = *alloc - *head < len ? *alloc - *head : len;
+    if (len) {
+        memcpy(nb, *buf + *head, first);
+        memcpy(nb + first, *buf, len - first);
+    }
+    free(*buf);
+    *buf = nb;
+    *alloc = n;
+    *head = 0;
+    return 0;
+}
+
+/* Copy n bytes into the ring at logical offset off (off + n <= alloc). */
+static void s_ring_put(uint8_t *buf, uint32_t alloc, uint32_t head, uint32_t off, const uint8_t *d,
+                       uint32_t n)
+{
+    uint32_t pos = (uint32_t)(((uint64_t)head + off) % alloc);
+    uint32_t first = alloc - pos < n ? alloc - pos : n;
+    memcpy(buf + pos, d, first);
+    memcpy(buf, d + first, n - first);
+}
+
+/* Copy n bytes out of the ring from logical offset off. */
+static void s_ring_get(const uint8_t *buf, uint32_t alloc, uint32_t head, uint32_t off, uint8_t *d,
+                       uint32_t n)
+{
+    uint32_t pos = (uint32_t)(((uint64_t)head + off) % alloc);
+    uint32_t first = alloc - pos < n ? alloc - pos : n;
+    memcpy(d, buf + pos, first);
+    memcpy(d + first, buf, n - first);
+}
+
+uint32_t tcp_rbuf_append(tcp_tcb_t *t, const uint8_t *d, uint32_t n)
+{
+    uint32_t space = t->rcap - t->rlen;
+    if (n > space)
+        n = space;
+    if (n == 0 || s_ring_reserve(&t->rbuf, &t->ralloc, &t->rhead, t->rlen, t->rlen + n, t->rcap) < 0)
+        return 0;
+    s_ring_put(t->rbuf, t->ralloc, t->rhead, t->rlen, d, n);
+    t->rlen += n;
+    return n;
+}
+
+void tcp_sbuf_consume(tcp_tcb_t *t, uint32_t n)
+{
+    if (n > t->slen)
+        n = t->slen;
+    t->slen -= n;
+    t->sbuf_seq += n;
+    t->shead = t->slen && t->salloc ? (uint32_t)(((uint64_t)t->shead + n) % t->salloc) : 0;
+}
+
+/* n bytes of the send ring from offset off as one contiguous run: in place,
+ * or copied to the stack's scratch when they wrap. NULL if out of memory. */
+static const uint8_t *s_sbuf_run(tcp_tcb_t *t, uint32_t off, uint32_t n)
+{
+    static const uint8_t none[1];
+    if (n == 0)
+        return none;
+    uint32_t pos = (uint32_t)(((uint64_t)t->shead + off) % t->salloc);
+    if (pos + n <= t->salloc)
+        return t->sbuf + pos;
+    tcp_stack_t *st = t->st;
+    if (st->sscr_cap < n) {
+        uint8_t *nb = realloc(st->sscr, n);
+        if (!nb)
+            return NULL;
+        st->sscr = nb;
+        st->sscr_cap = n;
+    }
+    s_ring_get(t->sbuf, t->salloc, t->shead, off, st->sscr, n);
+    return st->sscr;
 }
 
 static void s_ooo_free(tcp_tcb_t *t)
@@ -733,8 +828,11 @@ static uint32_t s_send_at(tcp_tcb_t *t, uint32_t seq, uint32_t maxlen, uint64_t 
         flags |= TCP_PSH;
     if (fin)
         flags |= TCP_FIN;
+    const uint8_t *payload = s_sbuf_run(t, off, len);
+    if (!payload)
+        return 0;
     s_fill(t, &r, seq, flags);
-    r.payload = t->sbuf + off;
+    r.payload = payload;
     r.payload_len = len;
     s_emit(t, &r, now);
     return len + (fin ? 1 : 0);
@@ -1235,9 +1333,13 @@ ssize_t tcp_send(tcp_stack_t *self, int sock, const void *buf, size_t len, uint6
         errno = EAGAIN;
         return -1;
     }
-    size_t n = len < space ? len : space;
-    memcpy(t->sbuf + t->slen, buf, n);
-    t->slen += (uint32_t)n;
+    uint32_t n = len < space ? (uint32_t)len : space;
+    if (s_ring_reserve(&t->sbuf, &t->salloc, &t->shead, t->slen, t->slen + n, t->scap) < 0) {
+        errno = ENOMEM;
+        return -1;
+    }
+    s_ring_put(t->sbuf, t->salloc, t->shead, t->slen, buf, n);
+    t->slen += n;
     self->cur_parent = 0;
     tcp_output(t, now, false);
     return (ssize_t)n;
@@ -1262,11 +1364,11 @@ ssize_t tcp_recv(tcp_stack_t *self, int sock, void *buf, size_t len, uint64_t no
         errno = EAGAIN;
         return -1;
     }
-    size_t n = len < t->rlen ? len : t->rlen;
-    memcpy(buf, t->rbuf, n);
-    memmove(t->rbuf, t->rbuf + n, t->rlen - n);
+    uint32_t n = len < t->rlen ? (uint32_t)len : t->rlen;
+    s_ring_get(t->rbuf, t->ralloc, t->rhead, 0, buf, n);
     uint32_t old_wnd = SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
-    t->rlen -= (uint32_t)n;
+    t->rlen -= n;
+    t->rhead = t->rlen ? (uint32_t)(((uint64_t)t->rhead + n) % t->ralloc) : 0;
     /* RFC 1122 4.2.3.3: send a window update once the window has opened by
      * min(RCV.BUFF/2, MSS) -- only if the peer may be limited by it (the
      * old window is below half the buffer). */
@@ -1393,7 +1495,7 @@ int tcp_setbufsize(tcp_stack_t *self, int sock, uint32_t sndbuf, uint32_t rcvbuf
     tcp_tcb_t *t = s_sock(self, sock);
     if (!t)
         return -1;
-    if ((t->state != TCP_CLOSED && t->state != TCP_LISTEN) || t->sbuf || t->rbuf) {
+    if ((t->state != TCP_CLOSED && t->state != TCP_LISTEN) || t->bufs) {
         errno = EISCONN;
         return -1;
     }
@@ -1471,6 +1573,7 @@ static void s_info(const tcp_tcb_t *t, tcp_info_t *o)
     o->in_flight = t->snd_nxt - t->snd_una;
     o->window_probes = t->window_probes;
     o->nodelay = t->nodelay;
+    o->buf_bytes = (size_t)t->salloc + t->ralloc;
 }
 
 int tcp_sock_info(tcp_stack_t *self, int sock, tcp_info_t *out)

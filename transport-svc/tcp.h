@@ -131,6 +131,8 @@ typedef struct {
     uint32_t in_flight;         /* snd_nxt - snd_una */
     uint32_t window_probes;     /* zero-window probes sent (RFC 9293 3.8.6.1) */
     bool nodelay;               /* Nagle disabled on this socket */
+    /* --- added by issue 8 --- */
+    size_t buf_bytes;           /* send + receive ring bytes allocated (grown on demand) */
 } tcp_info_t;
 
 tcp_stack_t *tcp_stack_new(const tcp_cfg_t *cfg, const tcp_io_t *io);

@@ -190,11 +190,7 @@ static void s_syn_sent(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
 /* Append in-order bytes; returns bytes taken. */
 static uint32_t s_append(tcp_tcb_t *t, const uint8_t *d, uint32_t n)
 {
-    uint32_t space = t->rcap - t->rlen;
-    if (n > space)
-        n = space;
-    memcpy(t->rbuf + t->rlen, d, n);
-    t->rlen += n;
+    n = tcp_rbuf_append(t, d, n);
     t->rcv_nxt += n;
     return n;
 }
@@ -394,9 +390,7 @@ static bool s_ack(s_in_t *in, tcp_tcb_t *t, const tcp_repr_t *r)
             data_acked = r->ack - t->sbuf_seq;
             if (data_acked > t->slen)
                 data_acked = t->slen;
-            memmove(t->sbuf, t->sbuf + data_acked, t->slen - data_acked);
-            t->slen -= data_acked;
-            t->sbuf_seq += data_acked;
+            tcp_sbuf_consume(t, data_acked); /* ring: no bytes move */
         }
         t->snd_una = r->ack;
         if (SEQ_LT(t->snd_nxt, t->snd_una))

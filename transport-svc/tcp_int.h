@@ -54,8 +54,12 @@ struct tcp_tcb {
     bool ws_ok;               /* both sides sent wscale (RFC 7323) */
     uint16_t smss;            /* effective send MSS */
     uint16_t rmss;            /* MSS we advertise (mtu - 40) */
-    uint8_t *sbuf;            /* unacked + unsent data; sbuf[0] has seq sbuf_seq */
+    /* send buffer: a ring of salloc bytes (grown on demand up to scap, the
+     * logical size); the byte with seq sbuf_seq is sbuf[shead]. */
+    uint8_t *sbuf;            /* unacked + unsent data */
     uint32_t scap, slen, sbuf_seq;
+    uint32_t salloc, shead;
+    bool bufs;                /* buffer sizes fixed (connect/accept): no more setbufsize */
     bool fin_queued;          /* shutdown(SHUT_WR)/close: FIN after the data */
     uint32_t fin_seq;
     bool nodelay;
@@ -63,8 +67,9 @@ struct tcp_tcb {
 
     /* receive sequence space */
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
-    uint8_t *rbuf;
+    uint8_t *rbuf;            /* ring of ralloc bytes (grown up to rcap); head at rhead */
     uint32_t rcap, rlen;
+    uint32_t ralloc, rhead;
     tcp_ooo_t *ooo;
     uint32_t ooo_bytes;
     bool fin_rcvd;
@@ -114,6 +119,8 @@ struct tcp_stack {
     uint64_t cur_parent;      /* pdu id of the segment being processed, 0 if none */
     uint8_t *obuf;            /* output scratch */
     size_t ocap;
+    uint8_t *sscr;            /* a segment's payload when it wraps the send ring */
+    size_t sscr_cap;
 };
 
 /* tcp.c helpers used by tcp_input.c */
@@ -127,6 +134,11 @@ void tcp_emit_event(tcp_tcb_t *t, tcp_event_t ev, int err);
 void tcp_take_options(tcp_tcb_t *t, const tcp_repr_t *r);
 uint32_t tcp_rcv_window(tcp_tcb_t *t);
 uint64_t tcp_delack_delay(const tcp_cfg_t *c);  /* min(delack_ns, 500 ms) */
+
+/* buffer rings (tcp.c): append grows the allocation on demand up to the
+ * logical capacity; returns bytes taken (0 also when out of memory). */
+uint32_t tcp_rbuf_append(tcp_tcb_t *t, const uint8_t *d, uint32_t n);
+void tcp_sbuf_consume(tcp_tcb_t *t, uint32_t n); /* n acked bytes leave the front */
 
 /* segment output */
 void tcp_send_syn(tcp_tcb_t *t, uint64_t now);          /* SYN or SYN-ACK per state */

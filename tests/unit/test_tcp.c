@@ -844,6 +844,141 @@ START_TEST(test_rto_cwnd_one_mss)
 }
 END_TEST
 
+/* Two engines joined back to back: each one's output is queued and handed
+ * to the other by s_wire_run (callbacks must not re-enter the engine). */
+typedef struct {
+    uint8_t seg[2048];
+    size_t len;
+    uint32_t src, dst;
+} s_wseg_t;
+
+typedef struct {
+    s_wseg_t *q;
+    size_t n, cap;
+} s_wq_t;
+
+static void s_wq_out(void *ctx, uint32_t src, uint32_t dst, const uint8_t *seg, size_t len, uint64_t id,
+                     const uint64_t *parents, size_t np)
+{
+    (void)id;
+    (void)parents;
+    (void)np;
+    s_wq_t *w = ctx;
+    ck_assert_uint_lt(w->n, w->cap);
+    ck_assert_uint_le(len, sizeof w->q[0].seg);
+    memcpy(w->q[w->n].seg, seg, len);
+    w->q[w->n].len = len;
+    w->q[w->n].src = src;
+    w->q[w->n].dst = dst;
+    w->n++;
+}
+
+/* Deliver everything in flight both ways until both queues are empty. */
+static void s_wire_run(tcp_stack_t *a, s_wq_t *qa, tcp_stack_t *b, s_wq_t *qb, s_wq_t *tmp, uint64_t now)
+{
+    while (qa->n || qb->n) {
+        tcp_stack_t *dst[2] = {b, a};
+        s_wq_t *src[2] = {qa, qb};
+        for (int k = 0; k < 2; k++) {
+            /* move the queue aside: delivering makes new output */
+            s_wq_t *q = src[k];
+            memcpy(tmp->q, q->q, q->n * sizeof q->q[0]);
+            size_t n = q->n;
+            q->n = 0;
+            for (size_t i = 0; i < n; i++)
+                tcp_input(dst[k], tmp->q[i].src, tmp->q[i].dst, tmp->q[i].seg, tmp->q[i].len, 0, now);
+        }
+    }
+}
+
+START_TEST(test_ring_buffers_bulk)
+{
+    /* issue 8: send and receive buffers are rings grown on demand. Buffer
+     * sizes that are not multiples of the MSS and reads of odd sizes make
+     * segments and reads straddle the ring's end; every byte must arrive
+     * in order, and an idle connection must hold no buffer memory. */
+    enum { TOTAL = 300000, QCAP = 512 };
+    const uint32_t cip = LS_IP4(192, 0, 2, 10), sip = LS_IP4(198, 51, 100, 10);
+    s_wq_t qa = {.q = calloc(QCAP, sizeof(s_wseg_t)), .cap = QCAP};
+    s_wq_t qb = {.q = calloc(QCAP, sizeof(s_wseg_t)), .cap = QCAP};
+    s_wq_t tmp = {.q = calloc(QCAP, sizeof(s_wseg_t)), .cap = QCAP};
+    ls_counters_t *reg = ls_counters_new();
+    tcp_io_t ioa = {.ctx = &qa, .output = s_wq_out, .counters = reg};
+    tcp_io_t iob = {.ctx = &qb, .output = s_wq_out, .counters = reg};
+    tcp_stack_t *a = tcp_stack_new(NULL, &ioa), *b = tcp_stack_new(NULL, &iob);
+    uint64_t now = 1000000000ull;
+
+    int l = tcp_socket(b);
+    ck_assert_int_eq(tcp_setbufsize(b, l, 7001, 9999), 0);
+    ck_assert_int_eq(tcp_bind(b, l, sip, 80), 0);
+    ck_assert_int_eq(tcp_listen(b, l, 4), 0);
+    int c = tcp_socket(a);
+    ck_assert_int_eq(tcp_setbufsize(a, c, 5003, 6007), 0);
+    ck_assert_int_eq(tcp_bind(a, c, cip, 40000), 0);
+    ck_assert_int_eq(tcp_connect(a, c, sip, 80, now), 0);
+    s_wire_run(a, &qa, b, &qb, &tmp, now);
+    uint32_t rip;
+    uint16_t rport;
+    int s = tcp_accept(b, l, &rip, &rport);
+    ck_assert_int_ge(s, 0);
+    ck_assert_uint_eq(rport, 40000);
+    ck_assert_int_eq(tcp_sock_state(a, c), TCP_ESTABLISHED);
+    tcp_info_t in;
+    ck_assert_int_eq(tcp_sock_info(a, c, &in), 0);
+    ck_assert_uint_eq(in.buf_bytes, 0); /* established and idle: no rings yet */
+    ck_assert_int_eq(tcp_sock_info(b, s, &in), 0);
+    ck_assert_uint_eq(in.buf_bytes, 0);
+
+    uint8_t *src = malloc(TOTAL), *dst = malloc(TOTAL);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < TOTAL; i++) {
+        x = x * 1103515245u + 12345u;
+        src[i] = (uint8_t)(x >> 16);
+    }
+    size_t sent = 0, got = 0, wchunk = 1, rchunk = 1;
+    for (int iter = 0; iter < 100000 && got < TOTAL; iter++) {
+        if (sent < TOTAL) {
+            size_t want = TOTAL - sent < wchunk ? TOTAL - sent : wchunk;
+            ssize_t n = tcp_send(a, c, src + sent, want, now);
+            if (n > 0)
+                sent += (size_t)n;
+            else
+                ck_assert_int_eq(errno, EAGAIN);
+            wchunk = wchunk * 7 % 9001 + 1;
+        }
+        s_wire_run(a, &qa, b, &qb, &tmp, now);
+        ssize_t r = tcp_recv(b, s, dst + got, rchunk < TOTAL - got ? rchunk : TOTAL - got, now);
+        if (r > 0)
+            got += (size_t)r;
+        rchunk = rchunk * 13 % 4099 + 1;
+        s_wire_run(a, &qa, b, &qb, &tmp, now);
+        now += 1000000; /* 1 ms: delayed ACKs and Nagle's override may fire */
+        tcp_poll(a, now);
+        tcp_poll(b, now);
+        s_wire_run(a, &qa, b, &qb, &tmp, now);
+    }
+    ck_assert_uint_eq(got, TOTAL);
+    ck_assert_int_eq(memcmp(src, dst, TOTAL), 0);
+    ck_assert_uint_eq(ls_counter_get(reg, "tcp.tx.retransmits"), 0);
+    /* the rings never outgrow the buffer sizes */
+    ck_assert_int_eq(tcp_sock_info(a, c, &in), 0);
+    ck_assert_uint_eq(in.sendq, 0);
+    ck_assert_uint_gt(in.buf_bytes, 0);
+    ck_assert_uint_le(in.buf_bytes, 5003 + 6007);
+    ck_assert_int_eq(tcp_sock_info(b, s, &in), 0);
+    ck_assert_uint_eq(in.recvq, 0);
+    ck_assert_uint_le(in.buf_bytes, 7001 + 9999);
+    free(src);
+    free(dst);
+    tcp_stack_destroy(&a);
+    tcp_stack_destroy(&b);
+    ls_counters_destroy(&reg);
+    free(qa.q);
+    free(qb.q);
+    free(tmp.q);
+}
+END_TEST
+
 Suite *tcp_suite(void)
 {
     Suite *s = suite_create("tcp");
@@ -891,6 +1026,7 @@ Suite *tcp_suite(void)
     tcase_add_test(tc, test_harness_catches_mismatch);
     tcase_add_test(tc, test_newreno_partial_ack);
     tcase_add_test(tc, test_rto_cwnd_one_mss);
+    tcase_add_test(tc, test_ring_buffers_bulk);
     suite_add_tcase(s, tc);
     return s;
 }
