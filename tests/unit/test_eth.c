@@ -217,11 +217,53 @@ START_TEST(test_summary)
 }
 END_TEST
 
+/* The definition, one bit at a time (IEEE 802.3 3.2.9, reflected form). */
+static uint32_t s_crc32_bitwise(const uint8_t *buf, size_t len)
+{
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= buf[i];
+        for (int b = 0; b < 8; b++)
+            crc = (crc & 1) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+    }
+    return crc ^ 0xffffffffu;
+}
+
+START_TEST(test_crc32_fast_equals_bitwise)
+{
+    /* issue 8: the slicing-by-8 path equals the bitwise definition for every
+     * length 0..2048 and every start alignment 0..7 (seeded buffer). */
+    static uint8_t buf[2048 + 8];
+    uint32_t x = 0x2545F491u;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        buf[i] = (uint8_t)x;
+    }
+    for (size_t len = 0; len <= 2048; len++) {
+        size_t off = len % 8;
+        ck_assert_uint_eq(eth_crc32(buf + off, len), s_crc32_bitwise(buf + off, len));
+    }
+    /* every offset for one length that is not a multiple of 8 */
+    for (size_t off = 0; off < 8; off++)
+        ck_assert_uint_eq(eth_crc32(buf + off, 1517), s_crc32_bitwise(buf + off, 1517));
+    /* append then check over the same bytes */
+    uint8_t f[1518];
+    memcpy(f, buf, 1514);
+    ck_assert_int_eq(eth_fcs_append(f, 1514, sizeof f), 1518);
+    ck_assert_int_eq(eth_fcs_check(f, 1518), 0);
+    f[700] ^= 0x10;
+    ck_assert_int_eq(eth_fcs_check(f, 1518), -1);
+}
+END_TEST
+
 Suite *eth_suite(void)
 {
     Suite *s = suite_create("eth");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_crc32_vectors);
+    tcase_add_test(tc, test_crc32_fast_equals_bitwise);
     tcase_add_test(tc, test_parse_known_frame);
     tcase_add_test(tc, test_emit_exact_bytes);
     tcase_add_test(tc, test_emit_in_place);
