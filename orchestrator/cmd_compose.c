@@ -6,9 +6,9 @@
  *   idle:     cmd_idle (the orchestrator container's command) -> copy the image's
  *             topology into RUN/topology.yaml + RUN/hosts (so every other stackctl
  *             command finds the run as natively) -> ls_svc "orchestrator" ctl:
- *             services, fault-* (s_idle_ctl: rule registry -> fault_place ->
- *             fault_ctl_request to the service) + a 500 ms status probe that
- *             re-pushes rules to a restarted service -> loop until SIGTERM
+ *             services, fault-* (s_idle_ctl -> fault_reg_ctl: the rule registry
+ *             shared with the native supervisor, fault_reg.c) + a 500 ms status
+ *             probe that re-pushes rules to a restarted service -> loop until SIGTERM
  *   status:   cmd_status -> (LS_ENDPOINTS=tcp) cmd_compose_status -> "status" to every
  *             service of the topology over tcp ctl, in parallel -> the native table;
  *             restarts are counted from the "ready" lines in RUN/log/<svc>.log
@@ -31,8 +31,7 @@
 
 #include "compose.h"
 #include "env.h"
-#include "fault.h"
-#include "fault_ctl.h"
+#include "fault_reg.h"
 #include "loop.h"
 #include "svc.h"
 
@@ -134,9 +133,9 @@ static char *s_slurp(const char *path, size_t *len)
  * It supervises nothing (the engine does) but answers what stackctl asks the
  * native orchestrator, on its ctl socket (tcp://orchestrator:7000):
  *   services                      -> rows "NAME\tPID\tSTATE\tRESTARTS\tUPTIME", kv ready/total
- *   fault-add|fault-del|fault-clear|fault-list -> a rule registry like the native
- *                                    supervisor's: fault_place() picks the service,
- *                                    fault_ctl_request() pushes the rule there
+ *   fault-add|fault-del|fault-clear|fault-list -> the native supervisor's rule
+ *                                    registry (fault_reg.c): fault_place() picks the
+ *                                    service, fault_ctl_request() pushes the rule there
  * A 500 ms probe ("status" to every service, asynchronous) tracks readiness and
  * each service's instance nonce: a new instance (an engine restart) gets its
  * rules pushed again, and so do services that were not up when a rule was added
@@ -145,7 +144,6 @@ static char *s_slurp(const char *path, size_t *len)
 
 #define IDLE_PROBE_NS 500000000ull       /* probe period */
 #define IDLE_PROBE_TIMEOUT_NS 3000000000ull
-#define IDLE_FAULT_CALL_MS 2000
 
 typedef struct s_idle s_idle_t;
 
@@ -162,20 +160,11 @@ typedef struct {
     double uptime;
 } s_kid_t;
 
-typedef struct {
-    uint32_t id;
-    fault_place_t pl;
-    char spec[FAULT_SPEC_MAX];
-    uint64_t seed;
-} s_rule_t;
-
 struct s_idle {
     ls_svc_t svc;
     s_kid_t *kids;
     size_t nkids, capkids;
-    s_rule_t *rules;
-    size_t nrules, caprules;
-    uint32_t next_id;
+    fault_reg_t *faults;
     uint64_t next_probe;
 };
 
@@ -203,232 +192,10 @@ static s_kid_t *s_idle_kid(s_idle_t *o, const char *name)
     return NULL;
 }
 
-static Ls__CtlReply *s_idle_call(s_idle_t *o, const char *svc, const char *cmd, const char *const *args,
-                                 size_t nargs, Ls__FaultRule *const *rules, size_t nrules)
+static int s_idle_ready(void *ctx, const char *service)
 {
-    char ep[400];
-    if (ls_svc_endpoint(&o->svc, svc, TOPO_EP_CTL, NULL, 0, ep, sizeof ep) < 0)
-        return NULL;
-    ls_ctl_client_t *c = ls_ctl_client_new(o->svc.zctx, ep);
-    if (!c)
-        return NULL;
-    Ls__CtlReply *rep = fault_ctl_request(c, cmd, args, nargs, rules, nrules, IDLE_FAULT_CALL_MS);
-    ls_ctl_client_destroy(&c);
-    return rep;
-}
-
-/* Push the rules [from, to) held by kid k. 0, or -1 with err. */
-static int s_idle_push(s_idle_t *o, s_kid_t *k, size_t from, size_t to, char *err, size_t errlen)
-{
-    size_t n = 0;
-    Ls__FaultRule *msgs = calloc(to - from + 1, sizeof *msgs);
-    Ls__FaultRule **ptrs = calloc(to - from + 1, sizeof *ptrs);
-    if (!msgs || !ptrs)
-        abort();
-    for (size_t i = from; i < to; i++) {
-        const s_rule_t *r = &o->rules[i];
-        if (strcmp(r->pl.service, k->name) != 0)
-            continue;
-        ls__fault_rule__init(&msgs[n]);
-        msgs[n].id = r->id;
-        msgs[n].pipe = (char *)r->pl.pipe;
-        msgs[n].dir = r->pl.dir;
-        msgs[n].spec = (char *)r->spec;
-        msgs[n].seed = r->seed;
-        ptrs[n] = &msgs[n];
-        n++;
-    }
-    int rc = 0;
-    if (n) {
-        Ls__CtlReply *rep = s_idle_call(o, k->name, "fault-add", NULL, 0, ptrs, n);
-        if (!rep || rep->rc != 0) {
-            snprintf(err, errlen, "%s", !rep ? "did not answer fault-add"
-                                     : rep->error ? rep->error : "fault-add failed");
-            rc = -1;
-        }
-        if (rep)
-            ls_ctl_reply_free(&rep);
-        ls_logev(o->svc.log, rc ? LS_LOG_WARN : LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule"},
-                 "%zu rule(s) pushed to %s%s%s", n, k->name, rc ? ": " : "", rc ? err : "");
-    }
-    free(msgs);
-    free(ptrs);
-    return rc;
-}
-
-/* Validate and register; one rule per direction. Count, or -1 with err. */
-static int s_idle_rule_add(s_idle_t *o, const char *host, const char *pipe, const char *dir,
-                           const char *spec, uint64_t seed, char *err, size_t errlen)
-{
-    fault_place_t pl[2];
-    int n = fault_place(o->svc.topo, host, pipe, dir, pl, err, errlen);
-    if (n < 0)
-        return -1;
-    if (strlen(spec) >= FAULT_SPEC_MAX) {
-        snprintf(err, errlen, "rule text longer than %d bytes", FAULT_SPEC_MAX - 1);
-        return -1;
-    }
-    char perr[200];
-    fault_rule_t *probe = fault_rule_parse(spec, seed, 1, perr, sizeof perr);
-    if (!probe) {
-        snprintf(err, errlen, "%s", perr);
-        return -1;
-    }
-    fault_rule_destroy(&probe);
-    for (int i = 0; i < n; i++)
-        if (!s_idle_kid(o, pl[i].service)) {
-            snprintf(err, errlen, "%s is not a service of this deployment", pl[i].service);
-            return -1;
-        }
-    for (int i = 0; i < n; i++) {
-        if (o->nrules == o->caprules) {
-            o->caprules = o->caprules ? o->caprules * 2 : 16;
-            o->rules = realloc(o->rules, o->caprules * sizeof *o->rules);
-            if (!o->rules)
-                abort();
-        }
-        s_rule_t *r = &o->rules[o->nrules++];
-        memset(r, 0, sizeof *r);
-        r->id = o->next_id++;
-        r->pl = pl[i];
-        snprintf(r->spec, sizeof r->spec, "%s", spec);
-        r->seed = seed;
-    }
-    return n;
-}
-
-static void s_idle_fault_add(s_idle_t *o, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
-{
-    if (req->n_args != 5) {
-        ls_ctl_error(rep, EINVAL, "fault-add: expected HOST PIPE DIR SEED SPEC");
-        return;
-    }
-    uint64_t seed = o->svc.topo->seed;
-    if (req->args[3][0]) {
-        char *end = NULL;
-        errno = 0;
-        seed = strtoull(req->args[3], &end, 0);
-        if (errno || !end || *end) {
-            ls_ctl_error(rep, EINVAL, "seed '%s' is not a number", req->args[3]);
-            return;
-        }
-    }
-    char err[400];
-    size_t from = o->nrules;
-    uint32_t next = o->next_id;
-    int n = s_idle_rule_add(o, req->args[0], req->args[1], req->args[2], req->args[4], seed, err, sizeof err);
-    if (n < 0) {
-        ls_ctl_error(rep, EINVAL, "%s", err);
-        return;
-    }
-    for (size_t i = from; i < o->nrules; i++) {
-        s_rule_t *r = &o->rules[i];
-        s_kid_t *k = s_idle_kid(o, r->pl.service);
-        const char *state = "pending until the service is ready";
-        if (k && k->ready) {
-            if (s_idle_push(o, k, i, i + 1, err, sizeof err) < 0) {
-                o->nrules = from;
-                o->next_id = next;
-                ls_ctl_error(rep, EIO, "%s: %s", k->name, err);
-                return;
-            }
-            state = "in force";
-        }
-        ls_ctl_row(rep, "rule %u: %s %s %s: %s (seed %llu), applied by %s as it %s; %s", r->id, r->pl.host,
-                   r->pl.pipe, ls_dir_str(r->pl.dir), r->spec, (unsigned long long)r->seed, r->pl.service,
-                   r->pl.at_sender ? "sends" : "receives", state);
-        ls_logev(o->svc.log, LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule"}, "rule %u: %s %s %s: %s (seed %llu) at %s",
-                 r->id, r->pl.host, r->pl.pipe, ls_dir_str(r->pl.dir), r->spec, (unsigned long long)r->seed,
-                 r->pl.service);
-    }
-    ls_ctl_kv(rep, "first_id", "%u", o->rules[from].id);
-    ls_ctl_kv(rep, "count", "%d", n);
-}
-
-static void s_idle_fault_del(s_idle_t *o, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
-{
-    char *end = NULL;
-    unsigned long id = req->n_args == 1 ? strtoul(req->args[0], &end, 10) : 0;
-    if (req->n_args != 1 || !end || *end || !req->args[0][0]) {
-        ls_ctl_error(rep, EINVAL, "fault-del: expected a rule id");
-        return;
-    }
-    for (size_t i = 0; i < o->nrules; i++) {
-        if (o->rules[i].id != id)
-            continue;
-        s_rule_t r = o->rules[i];
-        memmove(&o->rules[i], &o->rules[i + 1], (o->nrules - i - 1) * sizeof *o->rules);
-        o->nrules--;
-        s_kid_t *k = s_idle_kid(o, r.pl.service);
-        if (k && k->ready) {
-            const char *args[] = {req->args[0]};
-            Ls__CtlReply *sr = s_idle_call(o, k->name, "fault-del", args, 1, NULL, 0);
-            if (sr)
-                ls_ctl_reply_free(&sr);
-        }
-        ls_ctl_row(rep, "rule %lu deleted (%s %s %s: %s)", id, r.pl.host, r.pl.pipe, ls_dir_str(r.pl.dir), r.spec);
-        return;
-    }
-    ls_ctl_error(rep, ENOENT, "no fault rule %lu (see 'stackctl fault list')", id);
-}
-
-static int s_idle_holds(const s_idle_t *o, const s_kid_t *k)
-{
-    for (size_t j = 0; j < o->nrules; j++)
-        if (strcmp(o->rules[j].pl.service, k->name) == 0)
-            return 1;
-    return 0;
-}
-
-static void s_idle_fault_clear(s_idle_t *o, ls_ctl_reply_t *rep)
-{
-    size_t n = o->nrules;
-    for (size_t i = 0; i < o->nkids; i++)
-        if (o->kids[i].ready && s_idle_holds(o, &o->kids[i])) {
-            Ls__CtlReply *sr = s_idle_call(o, o->kids[i].name, "fault-clear", NULL, 0, NULL, 0);
-            if (sr)
-                ls_ctl_reply_free(&sr);
-        }
-    o->nrules = 0;
-    ls_ctl_row(rep, "%zu rule(s) cleared", n);
-}
-
-/* Same rows as the native orchestrator: ID HOST PIPE DIR SPEC SEED seen dropped
- * delayed duplicated reordered corrupted AT ("-" counters when not up). */
-static void s_idle_fault_list(s_idle_t *o, ls_ctl_reply_t *rep)
-{
-    Ls__CtlReply **stats = calloc(o->nkids + 1, sizeof *stats);
-    if (!stats)
-        abort();
-    for (size_t i = 0; i < o->nkids; i++)
-        if (o->kids[i].ready && s_idle_holds(o, &o->kids[i]))
-            stats[i] = s_idle_call(o, o->kids[i].name, "fault-list", NULL, 0, NULL, 0);
-    for (size_t j = 0; j < o->nrules; j++) {
-        const s_rule_t *r = &o->rules[j];
-        const Ls__FaultRule *st = NULL;
-        for (size_t i = 0; i < o->nkids && !st; i++) {
-            if (!stats[i] || strcmp(o->kids[i].name, r->pl.service) != 0)
-                continue;
-            for (size_t m = 0; m < stats[i]->n_rules; m++)
-                if (stats[i]->rules[m]->id == r->id)
-                    st = stats[i]->rules[m];
-        }
-        char counts[200];
-        if (st)
-            snprintf(counts, sizeof counts, "%llu\t%llu\t%llu\t%llu\t%llu\t%llu", (unsigned long long)st->seen,
-                     (unsigned long long)st->dropped, (unsigned long long)st->delayed,
-                     (unsigned long long)st->duplicated, (unsigned long long)st->reordered,
-                     (unsigned long long)st->corrupted);
-        else
-            snprintf(counts, sizeof counts, "-\t-\t-\t-\t-\t-");
-        ls_ctl_row(rep, "%u\t%s\t%s\t%s\t%s\t%llu\t%s\t%s", r->id, r->pl.host, r->pl.pipe, ls_dir_str(r->pl.dir),
-                   r->spec, (unsigned long long)r->seed, counts, r->pl.service);
-    }
-    for (size_t i = 0; i < o->nkids; i++)
-        if (stats[i])
-            ls_ctl_reply_free(&stats[i]);
-    free(stats);
-    ls_ctl_kv(rep, "rules", "%zu", o->nrules);
+    s_kid_t *k = s_idle_kid(ctx, service);
+    return k && k->ready;
 }
 
 static int s_idle_ctl(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep, const ls_ctl_peer_t *peer,
@@ -450,17 +217,7 @@ static int s_idle_ctl(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *
         ls_ctl_kv(rep, "supervisor", "container engine");
         return 0;
     }
-    if (strcmp(req->cmd, "fault-add") == 0)
-        s_idle_fault_add(o, req, rep);
-    else if (strcmp(req->cmd, "fault-del") == 0)
-        s_idle_fault_del(o, req, rep);
-    else if (strcmp(req->cmd, "fault-clear") == 0)
-        s_idle_fault_clear(o, rep);
-    else if (strcmp(req->cmd, "fault-list") == 0)
-        s_idle_fault_list(o, rep);
-    else
-        return -1;
-    return 0;
+    return fault_reg_ctl(o->faults, req, rep);
 }
 
 static int s_idle_probe_readable(ls_loop_t *loop, void *sock, int fd, void *arg)
@@ -484,8 +241,7 @@ static int s_idle_probe_readable(ls_loop_t *loop, void *sock, int fd, void *arg)
                 k->ready = 1;
                 ls_logev(o->svc.log, LS_LOG_INFO, &(ls_logev_t){.ev = "state"}, "%s ready (instance %s, start %u)",
                          k->name, inst, k->starts);
-                char err[300];
-                s_idle_push(o, k, 0, o->nrules, err, sizeof err);
+                fault_reg_push_service(o->faults, k->name);
             }
             k->ready = 1;
         }
@@ -603,16 +359,19 @@ int cmd_idle(stackctl_t *sc, int argc, char **argv)
         free(o);
         return 1;
     }
-    o->next_id = 1;
     topo_service_list(o->svc.topo, s_idle_collect, o);
-    static const char *const dirs[] = {[TOPO_DIR_BOTH] = "both", [TOPO_DIR_UP] = "up", [TOPO_DIR_DOWN] = "down"};
-    for (size_t i = 0; i < o->svc.topo->nfault && rc == 0; i++) {
-        const topo_fault_t *f = &o->svc.topo->faults[i];
-        char e[400];
-        if (s_idle_rule_add(o, f->host, f->pipe, dirs[f->dir], f->spec, f->seed, e, sizeof e) < 0) {
-            fprintf(stderr, "stackctl idle: %s:%d: fault: %s\n", src, f->line, e);
-            rc = -1;
-        }
+    /* the topology's faults: become rules 1..n, pushed as each service is seen ready */
+    fault_reg_io_t io = {.call = fault_reg_svc_call, .call_ctx = &o->svc, .ready = s_idle_ready, .ready_ctx = o,
+                         .scope = "deployment"};
+    o->faults = fault_reg_new(o->svc.topo, o->svc.log, &io);
+    char ferr[400];
+    int fline = 0;
+    if (!o->faults) {
+        fprintf(stderr, "stackctl idle: out of memory\n");
+        rc = -1;
+    } else if (fault_reg_load_topology(o->faults, ferr, sizeof ferr, &fline) < 0) {
+        fprintf(stderr, "stackctl idle: %s:%d: fault: %s\n", src, fline, ferr);
+        rc = -1;
     }
     ls_svc_set_ctl_handler(&o->svc, s_idle_ctl, o);
     if (rc == 0 && ls_svc_ready(&o->svc) < 0) {
@@ -633,9 +392,9 @@ int cmd_idle(stackctl_t *sc, int argc, char **argv)
             ls_loop_remove(o->svc.loop, ls_ctl_client_socket(o->kids[i].c), -1);
             ls_ctl_client_destroy(&o->kids[i].c);
         }
+    fault_reg_destroy(&o->faults);
     ls_svc_fini(&o->svc);
     free(o->kids);
-    free(o->rules);
     free(o);
     return rc == 0 ? 0 : 1;
 }

@@ -8,16 +8,15 @@
  *        probe reply -> mark ready
  *        ctl "services" -> one row per child; "shutdown" -> stop loop -> s_stop_all
  *
- * Fault rules: the supervisor owns the registry (ids, placement). Rules come
- * from the topology's `faults:` (ids 1..n, loaded at start) and from
- * `stackctl fault add` (ctl "fault-add"); fault_place() (common/fault_ctl.c)
- * names the service holding the pipe end that applies each rule; s_push ->
- * fault_ctl_request("fault-add" with FaultRules) to that service. A service
- * that (re)becomes ready gets all of its rules again before it is marked ready
- * (s_probe_readable -> s_push), so a rule survives a restart of the service
- * it sits in and `stackctl up` returns with the topology's rules in force.
- * "fault-list" collects per-rule counters from the services; "fault-del" and
- * "fault-clear" remove rules there too.
+ * Fault rules: the supervisor owns a registry (orchestrator/fault_reg.c, the
+ * same one the compose orchestrator uses) holding ids and placement. Rules
+ * come from the topology's `faults:` (ids 1..n, loaded at start) and from
+ * `stackctl fault add` (ctl "fault-add" -> fault_reg_ctl); the registry calls
+ * a service's ctl socket (fault_reg_svc_call) and asks s_fault_ready whether
+ * a child is ready. A service that (re)becomes ready gets all of its rules
+ * again before it is marked ready (s_probe_readable -> fault_reg_push_service),
+ * so a rule survives a restart of the service it sits in and `stackctl up`
+ * returns with the topology's rules in force.
  */
 #include "supervisor.h"
 
@@ -34,15 +33,13 @@
 
 #include "ctl_client.h"
 #include "env.h"
-#include "fault.h"
-#include "fault_ctl.h"
+#include "fault_reg.h"
 #include "svc.h"
 
 #define BACKOFF_MIN_NS 100000000ull   /* 100 ms */
 #define BACKOFF_MAX_NS 5000000000ull   /* 5 s */
 #define STABLE_NS 10000000000ull       /* 10 s up resets the backoff */
 #define PROBE_NS 100000000ull          /* re-probe an unready child every 100 ms */
-#define FAULT_CALL_MS 2000              /* fault-* requests to a service */
 
 typedef struct {
     char name[96];
@@ -61,21 +58,11 @@ typedef struct {
     struct s_orch *orch;
 } s_child_t;
 
-/* One registered fault rule (one direction of one pipe). */
-typedef struct {
-    uint32_t id;
-    fault_place_t pl;
-    char spec[FAULT_SPEC_MAX];
-    uint64_t seed;
-} s_rule_t;
-
 typedef struct s_orch {
     ls_svc_t svc;
     s_child_t *kids;
     size_t nkids;
-    s_rule_t *rules;
-    size_t nrules, caprules;
-    uint32_t next_rule_id;
+    fault_reg_t *faults;
     char bin_dir[512];
     char topo_path[512];
     int chld_fd;
@@ -144,7 +131,7 @@ static void s_spawn(s_orch_t *o, s_child_t *k)
              k->restarts ? "" : "");
 }
 
-/* ---- fault rule registry ---- */
+/* ---- fault rules: the registry (fault_reg.c) asks whether a child is ready ---- */
 
 static s_child_t *s_kid(s_orch_t *o, const char *name)
 {
@@ -154,257 +141,10 @@ static s_child_t *s_kid(s_orch_t *o, const char *name)
     return NULL;
 }
 
-/* One request with rules to a service; NULL if it does not answer. */
-static Ls__CtlReply *s_fault_call(s_orch_t *o, const char *svc, const char *cmd, const char *const *args,
-                                  size_t nargs, Ls__FaultRule *const *rules, size_t nrules)
+static int s_fault_ready(void *ctx, const char *service)
 {
-    char ep[400];
-    if (ls_svc_endpoint(&o->svc, svc, TOPO_EP_CTL, NULL, 0, ep, sizeof ep) < 0)
-        return NULL;
-    ls_ctl_client_t *c = ls_ctl_client_new(o->svc.zctx, ep);
-    if (!c)
-        return NULL;
-    Ls__CtlReply *rep = fault_ctl_request(c, cmd, args, nargs, rules, nrules, FAULT_CALL_MS);
-    ls_ctl_client_destroy(&c);
-    return rep;
-}
-
-static void s_rule_msg(const s_rule_t *r, Ls__FaultRule *fr)
-{
-    ls__fault_rule__init(fr);
-    fr->id = r->id;
-    fr->pipe = (char *)r->pl.pipe;
-    fr->dir = r->pl.dir;
-    fr->spec = (char *)r->spec;
-    fr->seed = r->seed;
-}
-
-static int s_holds(const s_orch_t *o, const s_child_t *k)
-{
-    for (size_t j = 0; j < o->nrules; j++)
-        if (strcmp(o->rules[j].pl.service, k->name) == 0)
-            return 1;
-    return 0;
-}
-
-/* Push rules [from, to) that live in service k. 0, or -1 with err. */
-static int s_push(s_orch_t *o, s_child_t *k, size_t from, size_t to, char *err, size_t errlen)
-{
-    size_t n = 0;
-    Ls__FaultRule *msgs = calloc(to - from + 1, sizeof *msgs);
-    Ls__FaultRule **ptrs = calloc(to - from + 1, sizeof *ptrs);
-    if (!msgs || !ptrs)
-        abort();
-    for (size_t i = from; i < to; i++)
-        if (strcmp(o->rules[i].pl.service, k->name) == 0) {
-            s_rule_msg(&o->rules[i], &msgs[n]);
-            ptrs[n] = &msgs[n];
-            n++;
-        }
-    int rc = 0;
-    if (n) {
-        Ls__CtlReply *rep = s_fault_call(o, k->name, "fault-add", NULL, 0, ptrs, n);
-        if (!rep) {
-            snprintf(err, errlen, "%s did not answer fault-add", k->name);
-            rc = -1;
-        } else if (rep->rc != 0) {
-            snprintf(err, errlen, "%s", rep->error ? rep->error : "fault-add failed");
-            rc = -1;
-        }
-        ls_ctl_reply_free(&rep);
-        ls_logev(o->svc.log, rc ? LS_LOG_WARN : LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule"},
-                 "%zu rule(s) pushed to %s%s%s", n, k->name, rc ? ": " : "", rc ? err : "");
-    }
-    free(msgs);
-    free(ptrs);
-    return rc;
-}
-
-/* Validate and register "HOST PIPE DIR" + spec; the new rules are appended
- * (one per direction). Returns how many, or -1 with err. */
-static int s_rule_add(s_orch_t *o, const char *host, const char *pipe, const char *dir, const char *spec,
-                      uint64_t seed, char *err, size_t errlen)
-{
-    fault_place_t pl[2];
-    int n = fault_place(o->svc.topo, host, pipe, dir, pl, err, errlen);
-    if (n < 0)
-        return -1;
-    if (strlen(spec) >= FAULT_SPEC_MAX) {
-        snprintf(err, errlen, "rule text longer than %d bytes", FAULT_SPEC_MAX - 1);
-        return -1;
-    }
-    char perr[200];
-    fault_rule_t *probe = fault_rule_parse(spec, seed, 1, perr, sizeof perr);
-    if (!probe) {
-        snprintf(err, errlen, "%s", perr);
-        return -1;
-    }
-    fault_rule_destroy(&probe);
-    for (int i = 0; i < n; i++) {
-        if (!s_kid(o, pl[i].service)) {
-            snprintf(err, errlen, "%s is not a service of this run", pl[i].service);
-            return -1;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        if (o->nrules == o->caprules) {
-            o->caprules = o->caprules ? o->caprules * 2 : 16;
-            o->rules = realloc(o->rules, o->caprules * sizeof *o->rules);
-            if (!o->rules)
-                abort();
-        }
-        s_rule_t *r = &o->rules[o->nrules++];
-        memset(r, 0, sizeof *r);
-        r->id = o->next_rule_id++;
-        r->pl = pl[i];
-        snprintf(r->spec, sizeof r->spec, "%s", spec);
-        r->seed = seed;
-    }
-    return n;
-}
-
-/* ctl fault-add: args HOST PIPE DIR SEED|"" SPEC */
-static void s_fault_add(s_orch_t *o, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
-{
-    if (req->n_args != 5) {
-        ls_ctl_error(rep, EINVAL, "fault-add: expected HOST PIPE DIR SEED SPEC");
-        return;
-    }
-    uint64_t seed = o->svc.topo->seed;
-    if (req->args[3][0]) {
-        char *end = NULL;
-        errno = 0;
-        seed = strtoull(req->args[3], &end, 0);
-        if (errno || !end || *end) {
-            ls_ctl_error(rep, EINVAL, "seed '%s' is not a number", req->args[3]);
-            return;
-        }
-    }
-    char err[400];
-    size_t from = o->nrules;
-    uint32_t next = o->next_rule_id;
-    int n = s_rule_add(o, req->args[0], req->args[1], req->args[2], req->args[4], seed, err, sizeof err);
-    if (n < 0) {
-        ls_ctl_error(rep, EINVAL, "%s", err);
-        return;
-    }
-    for (size_t i = from; i < o->nrules; i++) {
-        s_rule_t *r = &o->rules[i];
-        s_child_t *k = s_kid(o, r->pl.service);
-        const char *state = "pending until the service is ready";
-        if (k && k->ready) {
-            if (s_push(o, k, i, i + 1, err, sizeof err) < 0) {
-                /* the service refused it or did not answer: forget this request's rules */
-                o->nrules = from;
-                o->next_rule_id = next;
-                ls_ctl_error(rep, EIO, "%s", err);
-                return;
-            }
-            state = "in force";
-        }
-        ls_ctl_row(rep, "rule %u: %s %s %s: %s (seed %llu), applied by %s as it %s; %s", r->id, r->pl.host,
-                   r->pl.pipe, ls_dir_str(r->pl.dir), r->spec, (unsigned long long)r->seed, r->pl.service,
-                   r->pl.at_sender ? "sends" : "receives", state);
-        ls_logev(o->svc.log, LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule"},
-                 "rule %u: %s %s %s: %s (seed %llu) at %s", r->id, r->pl.host, r->pl.pipe, ls_dir_str(r->pl.dir),
-                 r->spec, (unsigned long long)r->seed, r->pl.service);
-    }
-    ls_ctl_kv(rep, "first_id", "%u", o->rules[from].id);
-    ls_ctl_kv(rep, "count", "%d", n);
-}
-
-static void s_fault_del(s_orch_t *o, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
-{
-    char *end = NULL;
-    unsigned long id = req->n_args == 1 ? strtoul(req->args[0], &end, 10) : 0;
-    if (req->n_args != 1 || !end || *end || !req->args[0][0]) {
-        ls_ctl_error(rep, EINVAL, "fault-del: expected a rule id");
-        return;
-    }
-    for (size_t i = 0; i < o->nrules; i++) {
-        if (o->rules[i].id != id)
-            continue;
-        s_rule_t r = o->rules[i];
-        memmove(&o->rules[i], &o->rules[i + 1], (o->nrules - i - 1) * sizeof *o->rules);
-        o->nrules--;
-        s_child_t *k = s_kid(o, r.pl.service);
-        if (k && k->ready) {
-            const char *args[] = {req->args[0]};
-            Ls__CtlReply *sr = s_fault_call(o, k->name, "fault-del", args, 1, NULL, 0);
-            ls_ctl_reply_free(&sr);
-        }
-        ls_ctl_row(rep, "rule %lu deleted (%s %s %s: %s)", id, r.pl.host, r.pl.pipe, ls_dir_str(r.pl.dir), r.spec);
-        ls_logev(o->svc.log, LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule"}, "rule %lu deleted", id);
-        return;
-    }
-    ls_ctl_error(rep, ENOENT, "no fault rule %lu (see 'stackctl fault list')", id);
-}
-
-static void s_fault_clear(s_orch_t *o, ls_ctl_reply_t *rep)
-{
-    size_t n = o->nrules;
-    for (size_t i = 0; i < o->nkids; i++) {
-        s_child_t *k = &o->kids[i];
-        if (k->ready && s_holds(o, k)) {
-            Ls__CtlReply *sr = s_fault_call(o, k->name, "fault-clear", NULL, 0, NULL, 0);
-            ls_ctl_reply_free(&sr);
-        }
-    }
-    o->nrules = 0;
-    ls_ctl_row(rep, "%zu rule(s) cleared", n);
-    ls_logev(o->svc.log, LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule"}, "%zu rule(s) cleared", n);
-}
-
-/* Rows (tab-separated): ID HOST PIPE DIR SPEC SEED seen dropped delayed
- * duplicated reordered corrupted AT; "-" counters when the service is not up. */
-static void s_fault_list(s_orch_t *o, ls_ctl_reply_t *rep)
-{
-    Ls__CtlReply **stats = calloc(o->nkids + 1, sizeof *stats);
-    if (!stats)
-        abort();
-    for (size_t i = 0; i < o->nkids; i++)
-        if (o->kids[i].ready && s_holds(o, &o->kids[i]))
-            stats[i] = s_fault_call(o, o->kids[i].name, "fault-list", NULL, 0, NULL, 0);
-    for (size_t j = 0; j < o->nrules; j++) {
-        const s_rule_t *r = &o->rules[j];
-        const Ls__FaultRule *st = NULL;
-        for (size_t i = 0; i < o->nkids && !st; i++) {
-            if (!stats[i] || strcmp(o->kids[i].name, r->pl.service) != 0)
-                continue;
-            for (size_t m = 0; m < stats[i]->n_rules; m++)
-                if (stats[i]->rules[m]->id == r->id)
-                    st = stats[i]->rules[m];
-        }
-        char counts[200];
-        if (st)
-            snprintf(counts, sizeof counts, "%llu\t%llu\t%llu\t%llu\t%llu\t%llu", (unsigned long long)st->seen,
-                     (unsigned long long)st->dropped, (unsigned long long)st->delayed,
-                     (unsigned long long)st->duplicated, (unsigned long long)st->reordered,
-                     (unsigned long long)st->corrupted);
-        else
-            snprintf(counts, sizeof counts, "-\t-\t-\t-\t-\t-");
-        ls_ctl_row(rep, "%u\t%s\t%s\t%s\t%s\t%llu\t%s\t%s", r->id, r->pl.host, r->pl.pipe, ls_dir_str(r->pl.dir),
-                   r->spec, (unsigned long long)r->seed, counts, r->pl.service);
-    }
-    for (size_t i = 0; i < o->nkids; i++)
-        ls_ctl_reply_free(&stats[i]);
-    free(stats);
-    ls_ctl_kv(rep, "rules", "%zu", o->nrules);
-}
-
-/* The topology's faults: become rules 1..n. -1 with err on a bad one. */
-static int s_topology_faults(s_orch_t *o, char *err, size_t errlen)
-{
-    static const char *const dirs[] = {[TOPO_DIR_BOTH] = "both", [TOPO_DIR_UP] = "up", [TOPO_DIR_DOWN] = "down"};
-    for (size_t i = 0; i < o->svc.topo->nfault; i++) {
-        const topo_fault_t *f = &o->svc.topo->faults[i];
-        char e[400];
-        if (s_rule_add(o, f->host, f->pipe, dirs[f->dir], f->spec, f->seed, e, sizeof e) < 0) {
-            snprintf(err, errlen, "%.200s:%d: fault: %.280s", o->svc.topo->path, f->line, e);
-            return -1;
-        }
-    }
-    return 0;
+    s_child_t *k = s_kid(ctx, service);
+    return k && k->ready;
 }
 
 static int s_probe_readable(ls_loop_t *loop, void *sock, int fd, void *arg)
@@ -415,8 +155,7 @@ static int s_probe_readable(ls_loop_t *loop, void *sock, int fd, void *arg)
         const char *pid = ls_ctl_reply_get(rep, "pid");
         if (rep->rc == 0 && pid && atoi(pid) == (int)k->pid && !k->ready) {
             /* its fault rules first: "ready" means they are in force */
-            char err[300];
-            s_push(k->orch, k, 0, k->orch->nrules, err, sizeof err);
+            fault_reg_push_service(k->orch->faults, k->name);
             k->ready = 1;
         }
         ls_ctl_reply_free(&rep);
@@ -508,17 +247,7 @@ static int s_ctl(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep, 
         ls_ctl_kv(rep, "total", "%zu", o->nkids);
         return 0;
     }
-    if (strcmp(req->cmd, "fault-add") == 0)
-        s_fault_add(o, req, rep);
-    else if (strcmp(req->cmd, "fault-del") == 0)
-        s_fault_del(o, req, rep);
-    else if (strcmp(req->cmd, "fault-clear") == 0)
-        s_fault_clear(o, rep);
-    else if (strcmp(req->cmd, "fault-list") == 0)
-        s_fault_list(o, rep);
-    else
-        return -1;
-    return 0;
+    return fault_reg_ctl(o->faults, req, rep);
 }
 
 static void s_stop_all(s_orch_t *o)
@@ -589,9 +318,15 @@ int supervisor_main(int argc, char **argv)
     topo_service_list(o->svc.topo, s_collect, o);
     for (size_t i = 0; i < o->nkids; i++)
         o->kids[i].orch = o;
-    o->next_rule_id = 1;
-    if (s_topology_faults(o, err, sizeof err) < 0) {
-        fprintf(stderr, "supervisor: %s\n", err);
+    /* the topology's faults: become rules 1..n */
+    fault_reg_io_t io = {.call = fault_reg_svc_call, .call_ctx = &o->svc, .ready = s_fault_ready, .ready_ctx = o,
+                         .scope = "run"};
+    o->faults = fault_reg_new(o->svc.topo, o->svc.log, &io);
+    char ferr[400];
+    int fline = 0;
+    if (!o->faults || fault_reg_load_topology(o->faults, ferr, sizeof ferr, &fline) < 0) {
+        fprintf(stderr, "supervisor: %.200s:%d: fault: %.280s\n", o->svc.topo->path, fline,
+                o->faults ? ferr : "out of memory");
         return 2;
     }
 
@@ -623,7 +358,7 @@ int supervisor_main(int argc, char **argv)
     for (size_t i = 0; i < o->nkids; i++)
         ls_ctl_client_destroy(&o->kids[i].probe);
     free(o->kids);
-    free(o->rules);
+    fault_reg_destroy(&o->faults);
     close(o->chld_fd);
     ls_svc_fini(&o->svc);
     free(o);
