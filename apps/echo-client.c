@@ -2,8 +2,8 @@
  * echo-client -- send each line of stdin to an echo server over TCP and
  * print what comes back (one line out, one line in).
  *
- * Call chain: main -> app_init -> app_resolve -> sock_lib_new -> socket ->
- * connect -> per line { send -> recv until the same byte count } ->
+ * Call chain: main -> sock_lib_open (app_init, app_resolve, sock_lib_new) ->
+ * sock_connect_to (socket, connect) -> per line { send -> recv until the same byte count } ->
  * shutdown(WR) -> recv until EOF -> close.
  */
 #include <errno.h>
@@ -14,7 +14,6 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
 
 static void s_usage(FILE *f)
 {
@@ -36,31 +35,19 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    char *end = NULL;
-    long port = optind == argc - 2 ? strtol(argv[optind + 1], &end, 10) : -1;
-    if (optind != argc - 2 || *end || port <= 0 || port > 65535) {
+    int port = optind == argc - 2 ? sock_parse_port(argv[optind + 1]) : -1;
+    if (port < 0) {
         s_usage(stderr);
         return 2;
     }
     app_t app;
-    if (app_init(&app, "echo-client") < 0)
-        return 2;
     uint32_t dst;
-    if (app_resolve(&app, argv[optind], &dst) < 0) {
-        fprintf(stderr, "echo-client: %s: unknown host\n", argv[optind]);
-        app_fini(&app);
+    sock_lib_t *lib = sock_lib_open(&app, "echo-client", argv[optind], &dst);
+    if (!lib)
         return 2;
-    }
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
     int rc = 0;
-    char a[16];
-    int fd = sock_socket(lib, SOCK_T_TCP);
-    if (fd < 0 || sock_connect(lib, fd, dst, (uint16_t)port) < 0) {
-        fprintf(stderr, "echo-client: connect to %s:%ld: %s\n", ip4_fmt(dst, a), port, strerror(errno));
+    int fd = sock_connect_to(lib, SOCK_T_TCP, dst, (uint16_t)port, "echo-client");
+    if (fd < 0) {
         sock_lib_destroy(&lib);
         app_fini(&app);
         return 1;

@@ -2,7 +2,7 @@
  * echo-server -- the RFC 862 echo service over TCP: every byte a client
  * sends comes back. Serves up to 8 clients at once with sock_poll.
  *
- * Call chain: main -> app_init -> sock_lib_new -> socket/bind/listen ->
+ * Call chain: main -> sock_lib_open (app_init, sock_lib_new) -> socket/bind/listen ->
  * loop { sock_poll(listener + clients, 1 s) -> accept | recv -> send back;
  * EOF -> close } until SIGINT/SIGTERM.
  */
@@ -43,30 +43,25 @@ int main(int argc, char **argv)
         default: s_usage(stderr); return 2;
         }
     }
-    char *end = NULL;
-    long port = optind == argc - 1 ? strtol(argv[optind], &end, 10) : -1;
-    if (optind != argc - 1 || *end || port <= 0 || port > 65535 || count < 0) {
+    int port = optind == argc - 1 ? sock_parse_port(argv[optind]) : -1;
+    if (port < 0 || count < 0) {
         s_usage(stderr);
         return 2;
     }
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
     app_t app;
-    if (app_init(&app, "echo-server") < 0)
+    sock_lib_t *lib = sock_lib_open(&app, "echo-server", NULL, NULL);
+    if (!lib)
         return 2;
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
     int rc = 0, lfd = sock_socket(lib, SOCK_T_TCP);
     if (lfd < 0 || sock_bind(lib, lfd, 0, (uint16_t)port) < 0 || sock_listen(lib, lfd, 16) < 0) {
-        fprintf(stderr, "echo-server: port %ld: %s\n", port, strerror(errno));
+        fprintf(stderr, "echo-server: port %d: %s\n", port, strerror(errno));
         sock_lib_destroy(&lib);
         app_fini(&app);
         return 1;
     }
-    printf("echo-server: listening on 0.0.0.0:%ld\n", port);
+    printf("echo-server: listening on 0.0.0.0:%d\n", port);
     fflush(stdout);
     int clients[MAX_CLIENTS];
     int nclients = 0;

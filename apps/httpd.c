@@ -3,7 +3,7 @@
  * small HTML page naming the host, any other path 404, other methods 501.
  * One request per connection; the server closes after the response.
  *
- * Call chain: main -> app_init -> sock_lib_new -> socket/bind/listen ->
+ * Call chain: main -> sock_lib_open (app_init, sock_lib_new) -> socket/bind/listen ->
  * loop { sock_poll(listener, 1 s) -> accept -> recv until the blank line
  * (or 8 KiB / 5 s) -> s_respond -> close } until SIGINT/SIGTERM or -c COUNT.
  */
@@ -89,13 +89,9 @@ int main(int argc, char **argv)
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
     app_t app;
-    if (app_init(&app, "httpd") < 0)
+    sock_lib_t *lib = sock_lib_open(&app, "httpd", NULL, NULL);
+    if (!lib)
         return 2;
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
     int lfd = sock_socket(lib, SOCK_T_TCP);
     if (lfd < 0 || sock_bind(lib, lfd, 0, (uint16_t)port) < 0 || sock_listen(lib, lfd, 16) < 0) {
         fprintf(stderr, "httpd: port %ld: %s\n", port, strerror(errno));

@@ -3,9 +3,9 @@
  * stdin to the connection and the connection to stdout. EOF on stdin
  * half-closes (FIN); the program ends when the peer has closed its side.
  *
- * Call chain: main -> app_init -> sock_lib_new -> connect | listen+accept
- * -> loop { sock_poll(socket + stdin) -> stdin -> sock_send | sock_recv ->
- * stdout; stdin EOF -> sock_shutdown(WR) } -> sock_close.
+ * Call chain: main -> sock_lib_open (app_init, [app_resolve], sock_lib_new) ->
+ * connect | listen+accept -> loop { sock_poll(socket + stdin) -> stdin ->
+ * sock_send | sock_recv -> stdout; stdin EOF -> sock_shutdown(WR) } -> sock_close.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,13 +35,6 @@ static void s_usage(FILE *f)
                "Run with: stackctl exec HOST nc ...\n");
 }
 
-static int s_port(const char *s)
-{
-    char *end;
-    long p = strtol(s, &end, 10);
-    return *end || p <= 0 || p > 65535 ? -1 : (int)p;
-}
-
 int main(int argc, char **argv)
 {
     int listen_mode = 0, verbose = 0, lport = 0, c;
@@ -51,7 +44,7 @@ int main(int argc, char **argv)
         case 'l': listen_mode = 1; break;
         case 'v': verbose = 1; break;
         case 'p':
-            lport = s_port(optarg);
+            lport = sock_parse_port(optarg);
             if (lport < 0) {
                 fprintf(stderr, "nc: bad local port '%s'\n", optarg);
                 return 2;
@@ -66,7 +59,7 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    int port = s_port(argv[argc - 1]);
+    int port = sock_parse_port(argv[argc - 1]);
     if (port < 0) {
         fprintf(stderr, "nc: bad port '%s'\n", argv[argc - 1]);
         return 2;
@@ -75,19 +68,10 @@ int main(int argc, char **argv)
     signal(SIGTERM, s_on_signal);
     signal(SIGPIPE, SIG_IGN);
     app_t app;
-    if (app_init(&app, "nc") < 0)
-        return 2;
     uint32_t dst = 0;
-    if (!listen_mode && app_resolve(&app, argv[optind], &dst) < 0) {
-        fprintf(stderr, "nc: %s: unknown host\n", argv[optind]);
-        app_fini(&app);
+    sock_lib_t *lib = sock_lib_open(&app, "nc", listen_mode ? NULL : argv[optind], &dst);
+    if (!lib)
         return 2;
-    }
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
     int rc = 1, fd = -1;
     char a[16];
     int s = sock_socket(lib, SOCK_T_TCP);

@@ -2,7 +2,7 @@
  * udp-recv -- print UDP datagrams arriving on PORT (like `nc -u -l PORT`),
  * one line each; -e echoes each back to its sender (udp-send -r round trip).
  *
- * Call chain: main -> app_init -> sock_lib_new -> sock_socket(UDP) ->
+ * Call chain: main -> sock_lib_open (app_init, sock_lib_new) -> sock_socket(UDP) ->
  * sock_bind -> loop { sock_poll (1 s, to notice signals) -> sock_recvfrom ->
  * print -> [sock_sendto back] } until COUNT datagrams or SIGINT/SIGTERM.
  */
@@ -43,30 +43,25 @@ int main(int argc, char **argv)
         default: s_usage(stderr); return 2;
         }
     }
-    char *end = NULL;
-    long port = optind == argc - 1 ? strtol(argv[optind], &end, 10) : -1;
-    if (optind != argc - 1 || *end || port <= 0 || port > 65535 || count < 0) {
+    int port = optind == argc - 1 ? sock_parse_port(argv[optind]) : -1;
+    if (port < 0 || count < 0) {
         s_usage(stderr);
         return 2;
     }
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
     app_t app;
-    if (app_init(&app, "udp-recv") < 0)
+    sock_lib_t *lib = sock_lib_open(&app, "udp-recv", NULL, NULL);
+    if (!lib)
         return 2;
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
     int rc = 0;
     int fd = sock_socket(lib, SOCK_T_UDP);
     if (fd < 0 || sock_bind(lib, fd, 0, (uint16_t)port) < 0) {
-        fprintf(stderr, "udp-recv: bind port %ld: %s\n", port, strerror(errno));
+        fprintf(stderr, "udp-recv: bind port %d: %s\n", port, strerror(errno));
         rc = 1;
         goto out;
     }
-    printf("listening on UDP port %ld\n", port);
+    printf("listening on UDP port %d\n", port);
     fflush(stdout);
     long got = 0;
     static char buf[65536];

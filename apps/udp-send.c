@@ -2,7 +2,7 @@
  * udp-send -- send one UDP datagram (like `echo MESSAGE | nc -u -w1 HOST PORT`),
  * optionally waiting for one reply (a round trip with `udp-recv -e`).
  *
- * Call chain: main -> app_init -> sock_lib_new -> sock_socket(UDP) ->
+ * Call chain: main -> sock_lib_open (app_init, app_resolve, sock_lib_new) -> sock_socket(UDP) ->
  * [sock_set_ttl] -> sock_sendto -> [sock_recvfrom with a timeout] -> exit.
  */
 #include <errno.h>
@@ -46,26 +46,16 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    char *end;
-    long port = strtol(argv[optind + 1], &end, 10);
-    if (*end || port <= 0 || port > 65535) {
+    int port = sock_parse_port(argv[optind + 1]);
+    if (port < 0) {
         fprintf(stderr, "udp-send: bad port '%s'\n", argv[optind + 1]);
         return 2;
     }
     app_t app;
-    if (app_init(&app, "udp-send") < 0)
-        return 2;
     uint32_t dst;
-    if (app_resolve(&app, argv[optind], &dst) < 0) {
-        fprintf(stderr, "udp-send: %s: unknown host\n", argv[optind]);
-        app_fini(&app);
+    sock_lib_t *lib = sock_lib_open(&app, "udp-send", argv[optind], &dst);
+    if (!lib)
         return 2;
-    }
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
     int rc = 1;
     const char *msg = argv[optind + 2];
     int fd = sock_socket(lib, SOCK_T_UDP);
@@ -76,10 +66,10 @@ int main(int argc, char **argv)
     char ip[16];
     ip4_fmt(dst, ip);
     if (sock_sendto(lib, fd, msg, strlen(msg), dst, (uint16_t)port) < 0) {
-        fprintf(stderr, "udp-send: sendto %s:%ld: %s\n", ip, port, strerror(errno));
+        fprintf(stderr, "udp-send: sendto %s:%d: %s\n", ip, port, strerror(errno));
         goto out;
     }
-    printf("sent %zu bytes to %s:%ld\n", strlen(msg), ip, port);
+    printf("sent %zu bytes to %s:%d\n", strlen(msg), ip, port);
     rc = 0;
     if (reply) {
         char buf[65536];

@@ -4,10 +4,10 @@
  * the same three lines (bytes, goodput, SHA-256) so the digests can be
  * compared, like an iperf run with a checksum.
  *
- * Call chain: main -> app_init -> sock_lib_new ->
+ * Call chain: main -> sock_lib_open (app_init, [app_resolve], sock_lib_new) ->
  *   -l PORT:          listen -> accept one -> recv until EOF (sha256_update)
  *                     -> close -> report
- *   HOST PORT BYTES:  connect -> send chunks (xorshift64* stream, sha256_update)
+ *   HOST PORT BYTES:  sock_connect_to -> send chunks (xorshift64* stream, sha256_update)
  *                     -> shutdown(WR) -> wait for the receiver's close -> report
  */
 #include <errno.h>
@@ -129,12 +129,9 @@ static int s_receive(sock_lib_t *lib, int port)
 
 static int s_send(sock_lib_t *lib, uint32_t dst, int port, uint64_t bytes, uint64_t seed)
 {
-    char a[16];
-    int fd = sock_socket(lib, SOCK_T_TCP);
-    if (fd < 0 || sock_connect(lib, fd, dst, (uint16_t)port) < 0) {
-        fprintf(stderr, "xfer: connect to %s:%d: %s\n", ip4_fmt(dst, a), port, strerror(errno));
+    int fd = sock_connect_to(lib, SOCK_T_TCP, dst, (uint16_t)port, "xfer");
+    if (fd < 0)
         return 1;
-    }
     sha256_t sh;
     sha256_init(&sh);
     uint64_t st = seed * 0x9e3779b97f4a7c15ull + 1, sent = 0, t0 = ls_now_ns();
@@ -183,7 +180,7 @@ int main(int argc, char **argv)
         }
     }
     uint64_t bytes = 0;
-    long port = 0;
+    int port = 0;
     if (listen_port) {
         if (optind != argc || listen_port < 1 || listen_port > 65535) {
             s_usage(stderr);
@@ -194,9 +191,8 @@ int main(int argc, char **argv)
             s_usage(stderr);
             return 2;
         }
-        char *end;
-        port = strtol(argv[optind + 1], &end, 10);
-        if (*end || port <= 0 || port > 65535) {
+        port = sock_parse_port(argv[optind + 1]);
+        if (port < 0) {
             fprintf(stderr, "xfer: bad port '%s'\n", argv[optind + 1]);
             return 2;
         }
@@ -207,20 +203,11 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     app_t app;
-    if (app_init(&app, "xfer") < 0)
-        return 2;
     uint32_t dst = 0;
-    if (!listen_port && app_resolve(&app, argv[optind], &dst) < 0) {
-        fprintf(stderr, "xfer: %s: unknown host\n", argv[optind]);
-        app_fini(&app);
+    sock_lib_t *lib = sock_lib_open(&app, "xfer", listen_port ? NULL : argv[optind], &dst);
+    if (!lib)
         return 2;
-    }
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
-    int rc = listen_port ? s_receive(lib, listen_port) : s_send(lib, dst, (int)port, bytes, seed);
+    int rc = listen_port ? s_receive(lib, listen_port) : s_send(lib, dst, port, bytes, seed);
     sock_lib_destroy(&lib);
     app_fini(&app);
     return rc;

@@ -9,8 +9,8 @@
  * ("held 10000 of 10000 connections in 8.21 s (1218 conn/s), 0 failed") or
  * with --json one JSON object, then holds them idle until it is killed.
  *
- * Call chain: main -> app_init -> sock_lib_new -> (server) s_serve: sock_accept
- *   forever; (client) s_client: N x (sock_socket -> sock_connect) -> summary ->
+ * Call chain: main -> sock_lib_open (app_init, [app_resolve], sock_lib_new) ->
+ *   (server) s_serve: sock_accept forever; (client) s_client: N x (sock_socket -> sock_connect) -> summary ->
  *   pause() until SIGTERM (the sock library's heartbeat keeps the session).
  * Used by bench/run.sh (rows "idle connections held", "RSS per connection").
  */
@@ -109,8 +109,8 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "l:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'l':
-            lport = strtol(optarg, &end, 10);
-            if (*end || lport < 1 || lport > 65535) {
+            lport = sock_parse_port(optarg);
+            if (lport < 0) {
                 fprintf(stderr, "connhold: -l: '%s' is not a port\n", optarg);
                 return 2;
             }
@@ -124,11 +124,11 @@ int main(int argc, char **argv)
         fputs(s_usage, stderr);
         return 2;
     }
-    long port = 0;
+    int port = 0;
     unsigned long n = 0;
     if (lport < 0) {
-        port = strtol(argv[optind + 1], &end, 10);
-        if (*end || port < 1 || port > 65535) {
+        port = sock_parse_port(argv[optind + 1]);
+        if (port < 0) {
             fprintf(stderr, "connhold: '%s' is not a port\n", argv[optind + 1]);
             return 2;
         }
@@ -139,19 +139,10 @@ int main(int argc, char **argv)
         }
     }
     app_t app;
-    if (app_init(&app, "connhold") < 0)
-        return 2;
     uint32_t ip = 0;
-    if (lport < 0 && app_resolve(&app, argv[optind], &ip) < 0) {
-        fprintf(stderr, "connhold: unknown host %s\n", argv[optind]);
-        app_fini(&app);
+    sock_lib_t *lib = sock_lib_open(&app, "connhold", lport < 0 ? argv[optind] : NULL, &ip);
+    if (!lib)
         return 2;
-    }
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
     int rc = lport >= 0 ? s_serve(lib, (uint16_t)lport) : s_client(lib, ip, (uint16_t)port, n, json);
     sock_lib_destroy(&lib);
     app_fini(&app);

@@ -9,8 +9,8 @@
  * Output mirrors a load generator's summary line:
  *   12345 connections in 5.00 s: 2469.0 conn/s (connect + request/response + close; server closes first), 0 failed
  *
- * Call chain: main -> app_init -> sock_lib_new -> (server) s_serve: sock_accept
- *   -> sock_recv request -> sock_send response -> sock_close;
+ * Call chain: main -> sock_lib_open (app_init, [app_resolve], sock_lib_new) ->
+ *   (server) s_serve: sock_accept -> sock_recv request -> sock_send response -> sock_close;
  *   (client) s_client: loop until SECONDS: sock_socket -> sock_connect ->
  *   sock_send -> sock_recv response -> sock_recv EOF (the server's FIN) -> sock_close.
  * Used by bench/run.sh (row "connection rate").
@@ -128,12 +128,11 @@ int main(int argc, char **argv)
                                          {0, 0, 0, 0}};
     long lport = -1;
     int json = 0, c;
-    char *end;
     while ((c = getopt_long(argc, argv, "l:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'l':
-            lport = strtol(optarg, &end, 10);
-            if (*end || lport < 1 || lport > 65535) {
+            lport = sock_parse_port(optarg);
+            if (lport < 0) {
                 fprintf(stderr, "connrate: -l: '%s' is not a port\n", optarg);
                 return 2;
             }
@@ -147,11 +146,11 @@ int main(int argc, char **argv)
         fputs(s_usage, stderr);
         return 2;
     }
-    long port = 0;
+    int port = 0;
     double secs = 0;
     if (lport < 0) {
-        port = strtol(argv[optind + 1], &end, 10);
-        if (*end || port < 1 || port > 65535) {
+        port = sock_parse_port(argv[optind + 1]);
+        if (port < 0) {
             fprintf(stderr, "connrate: '%s' is not a port\n", argv[optind + 1]);
             return 2;
         }
@@ -162,19 +161,10 @@ int main(int argc, char **argv)
         }
     }
     app_t app;
-    if (app_init(&app, "connrate") < 0)
-        return 2;
     uint32_t ip = 0;
-    if (lport < 0 && app_resolve(&app, argv[optind], &ip) < 0) {
-        fprintf(stderr, "connrate: unknown host %s\n", argv[optind]);
-        app_fini(&app);
+    sock_lib_t *lib = sock_lib_open(&app, "connrate", lport < 0 ? argv[optind] : NULL, &ip);
+    if (!lib)
         return 2;
-    }
-    sock_lib_t *lib = sock_lib_new(&app);
-    if (!lib) {
-        app_fini(&app);
-        return 2;
-    }
     int rc = lport >= 0 ? s_serve(lib, (uint16_t)lport) : s_client(lib, ip, (uint16_t)port, secs, json);
     sock_lib_destroy(&lib);
     app_fini(&app);

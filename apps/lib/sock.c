@@ -315,6 +315,21 @@ void sock_lib_destroy(sock_lib_t **self_p)
     *self_p = NULL;
 }
 
+sock_lib_t *sock_lib_open(app_t *app, const char *prog, const char *host, uint32_t *dst)
+{
+    if (app_init(app, prog) < 0)
+        return NULL;
+    if (host && app_resolve(app, host, dst) < 0) {
+        fprintf(stderr, "%s: %s: unknown host\n", prog, host);
+        app_fini(app);
+        return NULL;
+    }
+    sock_lib_t *lib = sock_lib_new(app);
+    if (!lib)
+        app_fini(app);
+    return lib;
+}
+
 /* ------------------------------------------------------------------ */
 /* readiness                                                            */
 
@@ -576,6 +591,27 @@ int sock_socket(sock_lib_t *self, int type)
     }
     self->opts[fd] = (s_fdopt_t){.nonblock = false, .timeout_ms = -1};
     return fd;
+}
+
+int sock_connect_to(sock_lib_t *self, int type, uint32_t dst, uint16_t port, const char *prog)
+{
+    int fd = sock_socket(self, type);
+    if (fd >= 0 && sock_connect(self, fd, dst, port) == 0)
+        return fd;
+    int err = errno;
+    char a[16];
+    fprintf(stderr, "%s: connect to %s:%u: %s\n", prog, ip4_fmt(dst, a), port, strerror(err));
+    if (fd >= 0)
+        sock_close(self, fd);
+    errno = err;
+    return -1;
+}
+
+int sock_parse_port(const char *text)
+{
+    char *end;
+    long p = strtol(text, &end, 10);
+    return *end || p <= 0 || p > 65535 ? -1 : (int)p;
 }
 
 int sock_bind(sock_lib_t *self, int fd, uint32_t ip, uint16_t port)

@@ -85,12 +85,22 @@ typedef struct {
 /* Open a session with this host's transport-svc (app from app_init). NULL
  * after printing a clear error (transport-svc not running...). */
 sock_lib_t *sock_lib_new(app_t *app);
+/* What every socket program does first: app_init(app, prog), then, if host is
+ * not NULL, resolve it into *dst ("PROG: HOST: unknown host" if it cannot),
+ * then sock_lib_new. NULL after printing why (app is finished then: exit 2). */
+sock_lib_t *sock_lib_open(app_t *app, const char *prog, const char *host, uint32_t *dst);
 /* Close every socket still open (gracefully) and end the session. Call it
  * before app_fini (it stops the heartbeat thread, which uses app's context). */
 void sock_lib_destroy(sock_lib_t **self_p);
 
 /* A new socket: SOCK_T_TCP (stream) or SOCK_T_UDP (datagram). fd or -1. */
 int sock_socket(sock_lib_t *self, int type);
+/* sock_socket(type) + sock_connect(dst, port): the connected fd, or -1 after
+ * printing "PROG: connect to 198.51.100.10:7: Connection refused". */
+int sock_connect_to(sock_lib_t *self, int type, uint32_t dst, uint16_t port, const char *prog);
+/* A port given on a command line: "1".."65535" -> the port, anything else
+ * (0, garbage, trailing characters, out of range) -> -1. */
+int sock_parse_port(const char *text);
 /* Local address/port (ip 0 = any, port 0 = ephemeral). */
 int sock_bind(sock_lib_t *self, int fd, uint32_t ip, uint16_t port);
 int sock_listen(sock_lib_t *self, int fd, int backlog);
