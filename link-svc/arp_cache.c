@@ -54,6 +54,10 @@ struct arp_cache {
     s_entry_t **buckets;
     size_t nbuckets; /* power of two */
     size_t count;
+    /* Earliest deadline, or earlier (a lower bound): lowered whenever an
+     * entry gets a new deadline (s_note), made exact by arp_cache_poll. The
+     * service loop asks for it on every turn, so it must be O(1). */
+    uint64_t next_dl;
 };
 
 arp_cache_cfg_t arp_cache_cfg_default(void)
@@ -102,6 +106,31 @@ static s_entry_t *s_find(const arp_cache_t *self, uint32_t ip)
     return *s_slot(self, ip);
 }
 
+/* When poll has work for e: retransmit/give up, go STALE or expire. */
+static uint64_t s_entry_deadline(const arp_cache_t *self, const s_entry_t *e)
+{
+    uint64_t d = UINT64_MAX;
+    switch (e->state) {
+    case ARP_CACHE_INCOMPLETE: d = e->retry_at; break;
+    case ARP_CACHE_REACHABLE:
+        d = s_add_sat(e->confirmed_ns, self->cfg.reachable_ns);
+        if (s_add_sat(e->confirmed_ns, self->cfg.timeout_ns) < d)
+            d = s_add_sat(e->confirmed_ns, self->cfg.timeout_ns);
+        break;
+    case ARP_CACHE_STALE: d = s_add_sat(e->confirmed_ns, self->cfg.timeout_ns); break;
+    case ARP_CACHE_PERMANENT: break;
+    }
+    return d;
+}
+
+/* e's deadline may have moved: keep next_dl a lower bound. */
+static void s_note(arp_cache_t *self, const s_entry_t *e)
+{
+    uint64_t d = s_entry_deadline(self, e);
+    if (d < self->next_dl)
+        self->next_dl = d;
+}
+
 static ls_logev_t s_ev(const arp_cache_t *self, uint64_t now, const char *ev)
 {
     return (ls_logev_t){.now_ns = now, .layer = "link", .ev = ev, .ifname = self->ifname};
@@ -141,6 +170,8 @@ static void s_remove(arp_cache_t *self, s_entry_t *e)
         *pp = e->next;
         self->count--;
     }
+    if (self->count == 0)
+        self->next_dl = UINT64_MAX; /* nothing left to wait for */
     free(e);
 }
 
@@ -270,6 +301,7 @@ arp_cache_t *arp_cache_new(const arp_cache_cfg_t *cfg, const arp_cache_cb_t *cb,
         arp_cache_destroy(&self);
         return NULL;
     }
+    self->next_dl = UINT64_MAX;
     return self;
 }
 
@@ -341,6 +373,7 @@ int arp_cache_update(arp_cache_t *self, uint32_t ip, const uint8_t mac[6], uint6
         memcpy(e->mac, mac, 6);
         e->state = ARP_CACHE_REACHABLE;
         e->confirmed_ns = now;
+        s_note(self, e);
         s_log_state(self, now, e, "new");
         return 0;
     }
@@ -360,6 +393,7 @@ int arp_cache_update(arp_cache_t *self, uint32_t ip, const uint8_t mac[6], uint6
     e->state = ARP_CACHE_REACHABLE;
     e->confirmed_ns = now;
     e->retries = 0;
+    s_note(self, e);
     LS_COUNT(self->reg, "arp.cache.update");
     if (!was_incomplete)
         return 0;
@@ -403,6 +437,7 @@ int arp_cache_resolve(arp_cache_t *self, uint32_t ip, uint64_t now, const uint8_
         }
         e->state = ARP_CACHE_INCOMPLETE;
         e->retry_at = s_add_sat(now, self->cfg.retry_ns);
+        s_note(self, e);
         is_new = 1;
         s_log_state(self, now, e, "new");
     }
@@ -499,6 +534,7 @@ static void s_incomplete_due(arp_cache_t *self, uint32_t ip, uint64_t now)
          * at most one per retry_ns (default 1 s) per destination. */
         e->retries++;
         e->retry_at = s_add_sat(now, self->cfg.retry_ns);
+        s_note(self, e);
         LS_COUNT(self->reg, "arp.request.retry");
         if (self->cb.send_request)
             self->cb.send_request(self->ctx, ip);
@@ -562,28 +598,21 @@ void arp_cache_poll(arp_cache_t *self, uint64_t now)
         s_incomplete_due(self, due[i], now);
     if (due != stackbuf)
         free(due);
+    /* Exact again: one scan per poll, none per loop turn. */
+    uint64_t best = UINT64_MAX;
+    for (size_t b = 0; b < self->nbuckets; b++)
+        for (const s_entry_t *e = self->buckets[b]; e; e = e->next) {
+            uint64_t d = s_entry_deadline(self, e);
+            if (d < best)
+                best = d;
+        }
+    self->next_dl = best;
 }
 
 uint64_t arp_cache_next_deadline(const arp_cache_t *self)
 {
-    uint64_t best = UINT64_MAX;
-    for (size_t b = 0; b < self->nbuckets; b++)
-        for (const s_entry_t *e = self->buckets[b]; e; e = e->next) {
-            uint64_t d = UINT64_MAX;
-            switch (e->state) {
-            case ARP_CACHE_INCOMPLETE: d = e->retry_at; break;
-            case ARP_CACHE_REACHABLE:
-                d = s_add_sat(e->confirmed_ns, self->cfg.reachable_ns);
-                if (s_add_sat(e->confirmed_ns, self->cfg.timeout_ns) < d)
-                    d = s_add_sat(e->confirmed_ns, self->cfg.timeout_ns);
-                break;
-            case ARP_CACHE_STALE: d = s_add_sat(e->confirmed_ns, self->cfg.timeout_ns); break;
-            case ARP_CACHE_PERMANENT: break;
-            }
-            if (d < best)
-                best = d;
-        }
-    return best;
+    /* O(1): a lower bound kept by s_note, exact after each poll */
+    return self->next_dl;
 }
 
 static int s_cmp_info(const void *x, const void *y)

@@ -105,7 +105,9 @@ int arp_cache_delete(arp_cache_t *self, uint32_t ip);
 /* Run timers due at now: retransmit requests, give up (resolve_failed for
  * every waiting datagram, then delete), REACHABLE -> STALE, expire. */
 void arp_cache_poll(arp_cache_t *self, uint64_t now);
-/* Earliest time arp_cache_poll has work, or UINT64_MAX. */
+/* Earliest time arp_cache_poll has work, or UINT64_MAX. O(1): exact after a
+ * poll; after a refresh or a removal it may be earlier than the truth (never
+ * later), and the poll it causes makes it exact again. */
 uint64_t arp_cache_next_deadline(const arp_cache_t *self);
 
 /* Visit every entry in ascending IP order. */

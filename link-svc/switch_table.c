@@ -5,7 +5,10 @@
  *
  * Call chain: switch main loop -> switch_table_learn + switch_table_decide per
  * frame, switch_table_age on its timer, switch_table_foreach for the dump.
- * Storage: chained hash table keyed by the 48-bit MAC. Time only via `now`.
+ * Storage: chained hash table keyed by the 48-bit MAC, plus an aging list
+ * of the same entries ordered by last_seen (oldest first), so the next
+ * deadline is O(1) and aging touches only what expired (the switch's loop
+ * asks for the deadline on every turn). Time only via `now`.
  */
 #include "link-svc/switch_table.h"
 #include "bytes.h"
@@ -14,7 +17,8 @@
 #include <string.h>
 
 typedef struct s_entry {
-    struct s_entry *next;
+    struct s_entry *next;          /* hash chain */
+    struct s_entry *older, *newer; /* aging list, ordered by last_seen */
     uint64_t key; /* the MAC as a 48-bit number */
     unsigned port;
     uint64_t last_seen;
@@ -30,6 +34,9 @@ struct switch_table {
     s_entry_t **buckets;
     size_t nbuckets; /* power of two */
     size_t count;
+    s_entry_t *oldest, *newest; /* aging list ends */
+    /* per-frame counters, looked up once (the registry keeps them stable) */
+    uint64_t *c_forward, *c_flood, *c_learn;
 };
 
 static uint64_t s_key(const uint8_t mac[6])
@@ -66,6 +73,38 @@ static s_entry_t **s_slot(const switch_table_t *self, uint64_t key)
     return pp;
 }
 
+static void s_age_unlink(switch_table_t *self, s_entry_t *e)
+{
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        self->oldest = e->newer;
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        self->newest = e->older;
+    e->older = e->newer = NULL;
+}
+
+/* Link e into the aging list by last_seen: at the newest end when the clock
+ * only moves forward (O(1)), walking back otherwise. */
+static void s_age_link(switch_table_t *self, s_entry_t *e)
+{
+    s_entry_t *after = self->newest;
+    while (after && after->last_seen > e->last_seen)
+        after = after->older;
+    e->older = after;
+    e->newer = after ? after->newer : self->oldest;
+    if (e->older)
+        e->older->newer = e;
+    else
+        self->oldest = e;
+    if (e->newer)
+        e->newer->older = e;
+    else
+        self->newest = e;
+}
+
 static int s_expired(const switch_table_t *self, const s_entry_t *e, uint64_t now)
 {
     return now >= s_add_sat(e->last_seen, self->aging_ns);
@@ -99,6 +138,9 @@ switch_table_t *switch_table_new(uint64_t aging_ns, size_t max_entries, ls_count
         switch_table_destroy(&self);
         return NULL;
     }
+    self->c_forward = ls_counter(self->reg, "switch.forward");
+    self->c_flood = ls_counter(self->reg, "switch.flood");
+    self->c_learn = ls_counter(self->reg, "switch.learn");
     return self;
 }
 
@@ -135,6 +177,7 @@ static size_t s_remove_if(switch_table_t *self, int (*pred)(const switch_table_t
             s_entry_t *e = *pp;
             if (pred(self, e, arg)) {
                 *pp = e->next;
+                s_age_unlink(self, e);
                 free(e);
                 self->count--;
                 n++;
@@ -199,6 +242,8 @@ int switch_table_learn(switch_table_t *self, const uint8_t src_mac[6], unsigned 
             e->port = port;
         }
         e->last_seen = now;
+        s_age_unlink(self, e);
+        s_age_link(self, e);
         return 0;
     }
     if (self->count >= self->max_entries) {
@@ -218,8 +263,9 @@ int switch_table_learn(switch_table_t *self, const uint8_t src_mac[6], unsigned 
     s_entry_t **head = &self->buckets[s_hash(self, key)];
     e->next = *head;
     *head = e;
+    s_age_link(self, e);
     self->count++;
-    LS_COUNT(self->reg, "switch.learn");
+    (*self->c_learn)++;
     if (ls_log_on(self->log, LS_LOG_INFO)) {
         ls_logev_t ev = s_ev(now, "state");
         ls_logev(self->log, LS_LOG_INFO, &ev, "mac learn %s port %u", mac_fmt(src_mac, m), port);
@@ -262,7 +308,7 @@ int switch_table_decide(switch_table_t *self, const uint8_t dst_mac[6], unsigned
         for (unsigned p = 0; p < self->nports; p++)
             if (p != in_port)
                 out_ports[n++] = p;
-        LS_COUNT(self->reg, "switch.flood");
+        (*self->c_flood)++;
         return (int)n;
     }
     if (port == in_port) {
@@ -279,19 +325,24 @@ int switch_table_decide(switch_table_t *self, const uint8_t dst_mac[6], unsigned
         return -1;
     }
     out_ports[0] = port;
-    LS_COUNT(self->reg, "switch.forward");
+    (*self->c_forward)++;
     return 1;
-}
-
-static int s_is_expired(const switch_table_t *self, const s_entry_t *e, uint64_t now)
-{
-    return s_expired(self, e, now);
 }
 
 size_t switch_table_age(switch_table_t *self, uint64_t now)
 {
-    /* IEEE 802.1D 7.9.2: dynamic entries are removed after the ageing time. */
-    size_t n = s_remove_if(self, s_is_expired, now);
+    /* IEEE 802.1D 7.9.2: dynamic entries are removed after the ageing time.
+     * The aging list is ordered, so only expired entries are visited. */
+    size_t n = 0;
+    while (self->oldest && s_expired(self, self->oldest, now)) {
+        s_entry_t *e = self->oldest;
+        s_entry_t **pp = s_slot(self, e->key);
+        *pp = e->next;
+        s_age_unlink(self, e);
+        free(e);
+        self->count--;
+        n++;
+    }
     if (n) {
         *ls_counter(self->reg, "switch.age") += n;
         if (ls_log_on(self->log, LS_LOG_INFO)) {
@@ -304,14 +355,8 @@ size_t switch_table_age(switch_table_t *self, uint64_t now)
 
 uint64_t switch_table_next_deadline(const switch_table_t *self)
 {
-    uint64_t best = UINT64_MAX;
-    for (size_t b = 0; b < self->nbuckets; b++)
-        for (const s_entry_t *e = self->buckets[b]; e; e = e->next) {
-            uint64_t d = s_add_sat(e->last_seen, self->aging_ns);
-            if (d < best)
-                best = d;
-        }
-    return best;
+    /* O(1): the oldest entry ages out first */
+    return self->oldest ? s_add_sat(self->oldest->last_seen, self->aging_ns) : UINT64_MAX;
 }
 
 size_t switch_table_forget_port(switch_table_t *self, unsigned port)

@@ -540,6 +540,48 @@ START_TEST(test_with_logger)
 }
 END_TEST
 
+START_TEST(test_deadline_cached)
+{
+    /* issue 8: next_deadline is O(1). A refresh leaves it early (a lower
+     * bound, never late); the poll it causes does nothing and makes it
+     * exact, so the loop cannot spin. */
+    fx_t f;
+    ls_counters_t *reg = ls_counters_new();
+    arp_cache_t *c = s_new(&f, reg, NULL);
+    uint64_t t0 = 5 * SEC;
+    ck_assert_int_eq(arp_cache_update(c, IP_GW, mac_gw, t0, 1), 0);
+    ck_assert_uint_eq(arp_cache_next_deadline(c), t0 + 30 * SEC);
+    ck_assert_int_eq(arp_cache_update(c, IP_GW, mac_gw, t0 + 10 * SEC, 0), 0); /* confirmation */
+    ck_assert_uint_le(arp_cache_next_deadline(c), t0 + 40 * SEC);
+    arp_cache_poll(c, arp_cache_next_deadline(c));
+    ck_assert_int_eq(s_state(c, t0 + 30 * SEC, IP_GW), ARP_CACHE_REACHABLE);
+    ck_assert_uint_eq(ls_counter_get(reg, "arp.cache.stale"), 0);
+    ck_assert_uint_eq(arp_cache_next_deadline(c), t0 + 40 * SEC);
+    /* a new INCOMPLETE entry lowers it at once */
+    f.now = t0 + 31 * SEC;
+    ck_assert_int_eq(s_send(c, &f, IP_B, 1), 0);
+    ck_assert_uint_eq(arp_cache_next_deadline(c), t0 + 32 * SEC);
+    /* many entries: after a poll it equals the earliest entry deadline */
+    for (uint32_t i = 0; i < 500; i++)
+        ck_assert_int_eq(arp_cache_update(c, LS_IP4(192, 0, 3, 0) + i, mac_b, t0 + 31 * SEC + (500 - i) * 1000, 1), 0);
+    ck_assert_uint_eq(arp_cache_next_deadline(c), t0 + 32 * SEC);
+    ck_assert_int_eq(arp_cache_update(c, IP_B, mac_b, t0 + 31 * SEC + 1, 0), 0); /* resolves IP_B */
+    ck_assert_uint_eq(f.nflushed, 1);
+    arp_cache_poll(c, t0 + 32 * SEC);
+    ck_assert_uint_eq(arp_cache_next_deadline(c), t0 + 40 * SEC); /* IP_GW goes stale first */
+    arp_cache_poll(c, t0 + 40 * SEC);
+    ck_assert_uint_eq(arp_cache_next_deadline(c), t0 + 61 * SEC + 1); /* IP_B's reachable time */
+    /* deleting everything clears it */
+    ck_assert_int_eq(arp_cache_delete(c, IP_GW), 0);
+    ck_assert_int_eq(arp_cache_delete(c, IP_B), 0);
+    for (uint32_t i = 0; i < 500; i++)
+        ck_assert_int_eq(arp_cache_delete(c, LS_IP4(192, 0, 3, 0) + i), 0);
+    ck_assert_uint_eq(arp_cache_next_deadline(c), UINT64_MAX);
+    arp_cache_destroy(&c);
+    ls_counters_destroy(&reg);
+}
+END_TEST
+
 Suite *arp_cache_suite(void)
 {
     Suite *s = suite_create("arp_cache");
@@ -551,6 +593,7 @@ Suite *arp_cache_suite(void)
     tcase_add_test(tc, test_pending_overflow_drops_oldest);
     tcase_add_test(tc, test_no_queue_at_all);
     tcase_add_test(tc, test_aging_reachable_stale_deleted);
+    tcase_add_test(tc, test_deadline_cached);
     tcase_add_test(tc, test_confirmation_restarts_aging);
     tcase_add_test(tc, test_merge_create_only_when_target);
     tcase_add_test(tc, test_static_and_delete);

@@ -232,6 +232,59 @@ START_TEST(test_foreach_dump)
 }
 END_TEST
 
+/* Brute-force earliest deadline over the dump (age = now - last seen). */
+typedef struct {
+    uint64_t now, best;
+} s_min_t;
+
+static void s_min_cb(const uint8_t mac[6], unsigned port, uint64_t age_ns, void *arg)
+{
+    (void)mac;
+    (void)port;
+    s_min_t *m = arg;
+    uint64_t d = m->now - age_ns + 300 * SEC;
+    if (d < m->best)
+        m->best = d;
+}
+
+START_TEST(test_deadline_ordered_list)
+{
+    /* issue 8: next_deadline is O(1) from an aging list ordered by last
+     * seen; it must equal the brute-force minimum after refreshes, moves,
+     * out-of-order (non-monotonic) timestamps, aging and port removal. */
+    ls_counters_t *reg = ls_counters_new();
+    switch_table_t *t = s_new(reg, 4);
+    uint32_t x = 99;
+    uint64_t now = 1000 * SEC;
+    for (int i = 0; i < 3000; i++) {
+        x = x * 1103515245u + 12345u;
+        uint8_t mac[6] = {0x02, 0, 0, 0, (uint8_t)(x >> 24) & 0x03, (uint8_t)(x >> 16)};
+        /* mostly forward in time, sometimes a little back */
+        uint64_t at = (x & 7) == 0 ? now - (x >> 8) % (5 * SEC) : (now += (x >> 8) % SEC);
+        ck_assert_int_eq(switch_table_learn(t, mac, (x >> 4) & 3, at), 0);
+        if (i % 500 == 499)
+            switch_table_forget_port(t, (x >> 6) & 3);
+        if (i % 700 == 699)
+            switch_table_age(t, now + 300 * SEC - 200 * SEC);
+        s_min_t m = {.now = now + 10 * SEC, .best = UINT64_MAX};
+        switch_table_foreach(t, m.now, s_min_cb, &m);
+        ck_assert_uint_eq(switch_table_next_deadline(t), m.best);
+    }
+    /* aging sweeps exactly what is due, oldest first */
+    size_t before = switch_table_size(t);
+    uint64_t d = switch_table_next_deadline(t);
+    ck_assert_uint_ge(switch_table_age(t, d), 1);
+    ck_assert_uint_lt(switch_table_size(t), before);
+    ck_assert_uint_gt(switch_table_next_deadline(t), d);
+    size_t left = switch_table_size(t);
+    ck_assert_uint_eq(switch_table_age(t, UINT64_MAX - 1), left);
+    ck_assert_uint_eq(switch_table_size(t), 0);
+    ck_assert_uint_eq(switch_table_next_deadline(t), UINT64_MAX);
+    switch_table_destroy(&t);
+    ls_counters_destroy(&reg);
+}
+END_TEST
+
 Suite *switch_table_suite(void)
 {
     Suite *s = suite_create("switch_table");
@@ -243,6 +296,7 @@ Suite *switch_table_suite(void)
     tcase_add_test(tc, test_aging);
     tcase_add_test(tc, test_full_table_and_ports);
     tcase_add_test(tc, test_foreach_dump);
+    tcase_add_test(tc, test_deadline_ordered_list);
     suite_add_tcase(s, tc);
     return s;
 }
