@@ -91,8 +91,17 @@ int ls_svc_init(ls_svc_t *svc, int argc, char **argv, const char *role, const ch
     mkdir(dir, 0755);
     snprintf(dir, sizeof dir, "%s/pcap", svc->run_dir);
     mkdir(dir, 0755);
-    if (log_path)
-        snprintf(svc->log_path, sizeof svc->log_path, "%s", log_path);
+    /* destination: --log, else the topology setting log_dest (per host or
+     * global): "file" (default: RUN/log/<svc>.log), "stderr", or a path in
+     * which %s stands for the service name */
+    const char *dest = log_path ? log_path : topo_setting(svc->topo, svc->h ? svc->host : NULL, "log_dest");
+    if (dest && strcmp(dest, "stderr") == 0)
+        snprintf(svc->log_path, sizeof svc->log_path, "-");
+    else if (dest && strcmp(dest, "file") != 0 && strstr(dest, "%s") && !log_path)
+        snprintf(svc->log_path, sizeof svc->log_path, "%.*s%s%s", (int)(strstr(dest, "%s") - dest), dest, svc->name,
+                 strstr(dest, "%s") + 2);
+    else if (dest && strcmp(dest, "file") != 0)
+        snprintf(svc->log_path, sizeof svc->log_path, "%s", dest);
     else
         snprintf(svc->log_path, sizeof svc->log_path, "%s/log/%s.log", svc->run_dir, svc->name);
     int lvl = LS_LOG_PDU;
