@@ -57,6 +57,7 @@ struct ls_pipe {
     fault_set_t *fs[2];   /* [S_OUT] what this end sends, [S_IN] what it receives */
     ls_pcap_t *pcap;
     char ctr_tx_full[96], ctr_tx[96], ctr_rx[96], ctr_gap[96];
+    uint64_t *c_tx, *c_rx; /* per-message counters: looked up on first use only */
 };
 
 void ls_env_setup(Ls__Envelope *env, Ls__Kind kind, uint64_t pdu_id, const uint64_t *parents,
@@ -184,7 +185,9 @@ static int s_transmit(ls_pipe_t *self, Ls__Envelope *env)
         return -1;
     }
     self->tx_seq++;
-    (*ls_counter(svc->ctr, self->ctr_tx))++;
+    if (!self->c_tx)
+        self->c_tx = ls_counter(svc->ctr, self->ctr_tx); /* stable until the registry dies */
+    (*self->c_tx)++;
     s_capture(self, env);
     return 0;
 }
@@ -361,7 +364,9 @@ static int s_readable(ls_loop_t *loop, void *sock, int fd, void *arg)
                     ls_env_reason_str(r));
             continue;
         }
-        (*ls_counter(svc->ctr, self->ctr_rx))++;
+        if (!self->c_rx)
+            self->c_rx = ls_counter(svc->ctr, self->ctr_rx);
+        (*self->c_rx)++;
         uint64_t missing = ls_seq_track(&self->rx_seq, env->seq);
         if (missing) {
             *ls_counter(svc->ctr, self->ctr_gap) += missing;

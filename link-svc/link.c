@@ -60,6 +60,8 @@ typedef struct {
 
 struct link_ctx {
     ls_svc_t *svc;
+    /* per-frame counters, looked up once (the registry keeps them stable) */
+    uint64_t *c_eth_tx, *c_eth_rx, *c_rx_from_net;
     s_if_t ifs[LINK_MAX_IF];
     int nifs;
     s_arping_t arpings[ARPING_MAX];
@@ -121,7 +123,7 @@ static int s_tx_frame(s_if_t *ifc, const uint8_t dst[6], uint16_t ethertype, con
     }
     ifc->tx_packets++;
     ifc->tx_bytes += (uint64_t)n;
-    LS_COUNT(svc->ctr, "eth.tx.frames");
+    (*ifc->lc->c_eth_tx)++;
     return 0;
 }
 
@@ -190,7 +192,7 @@ static void s_upper_rx(ls_pipe_t *pipe, Ls__Envelope *env, void *arg)
                 "link.drop.wrong_if", "LINK_TX for %s arrived on the pipe of %s", tx->ifname, ifc->name);
         return;
     }
-    LS_COUNT(svc->ctr, "link.rx_from_net");
+    (*ifc->lc->c_rx_from_net)++;
     uint32_t bcast = ifc->addr | (ifc->prefix_len >= 32 ? 0 : (0xffffffffu >> ifc->prefix_len));
     if (tx->next_hop == 0xffffffffu || tx->next_hop == bcast) {
         s_tx_frame(ifc, s_bcast, (uint16_t)tx->ethertype, env->pdu.data, env->pdu.len, env->pdu_id);
@@ -310,7 +312,7 @@ static void s_wire_rx(ls_pipe_t *pipe, Ls__Envelope *env, void *arg)
     }
     ifc->rx_packets++;
     ifc->rx_bytes += flen;
-    LS_COUNT(svc->ctr, "eth.rx.frames");
+    (*ifc->lc->c_eth_rx)++;
     if (svc->log_pdu) {
         char sum[512];
         eth_summary(f, flen, sum, sizeof sum, s_payload_summary);
@@ -527,6 +529,9 @@ int link_run(ls_svc_t *svc)
     if (!lc)
         return 1;
     lc->svc = svc;
+    lc->c_eth_tx = ls_counter(svc->ctr, "eth.tx.frames");
+    lc->c_eth_rx = ls_counter(svc->ctr, "eth.rx.frames");
+    lc->c_rx_from_net = ls_counter(svc->ctr, "link.rx_from_net");
     const topo_host_t *h = svc->h;
     arp_cache_cfg_t cfg = arp_cache_cfg_default();
     cfg.timeout_ns = ls_svc_setting_ns(svc, "arp_timeout", cfg.timeout_ns);

@@ -32,6 +32,8 @@ struct net_core {
     net_core_cfg_t cfg;
     net_core_cb_t cb;
     ls_counters_t *reg;
+    /* per-datagram counters, looked up on first use only (s_count_hot) */
+    uint64_t *c_tx_ok, *c_rx_ok, *c_rx_delivered, *c_forwarded;
     ls_log_t *log;
     net_if_t ifs[NET_MAX_IFS];
     size_t nifs;
@@ -57,6 +59,17 @@ static void s_count(net_core_t *c, const char *name)
 {
     if (c->reg)
         LS_COUNT(c->reg, name);
+}
+
+/* A counter bumped for every datagram: the registry's pointer is stable, so
+ * the name is hashed once. */
+static void s_count_hot(net_core_t *c, uint64_t **slot, const char *name)
+{
+    if (!c->reg)
+        return;
+    if (!*slot)
+        *slot = ls_counter(c->reg, name);
+    (**slot)++;
 }
 
 static net_if_t *s_if(net_core_t *c, const char *name)
@@ -395,7 +408,7 @@ static int s_send_ip(net_core_t *c, uint32_t src, uint32_t dst, uint8_t proto, u
     if (plen)
         memcpy(buf + IP4_HDR_MIN, payload, plen);
     uint64_t pdu = s_pdu(c);
-    s_count(c, "ip.tx.ok");
+    s_count_hot(c, &c->c_tx_ok, "ip.tx.ok");
     int rc = NET_OK;
     if (f->loopback) {
         /* loopback: our own addresses and 127/8 never reach a link */
@@ -561,7 +574,7 @@ static void s_local_deliver(net_core_t *c, net_if_t *in, const uint8_t *d, size_
         return;
     }
     if (*name) {
-        s_count(c, "ip.rx.delivered");
+        s_count_hot(c, &c->c_rx_delivered, "ip.rx.delivered");
         if (c->cb.deliver)
             c->cb.deliver(c->cb.ctx, ip.proto, in->name, link_bcast, d, len, pdu, parents, np);
         return;
@@ -661,7 +674,7 @@ static void s_forward(net_core_t *c, net_if_t *in, const uint8_t *d, size_t len,
     memcpy(buf, d, len);
     ipv4_decrement_ttl(buf); /* RFC 1812 5.3.1 + RFC 1624 incremental checksum */
     uint64_t id = s_pdu(c);
-    s_count(c, "ip.forwarded");
+    s_count_hot(c, &c->c_forwarded, "ip.forwarded");
     s_output(c, out, r.next_hop, buf, len, id, &pdu, 1, "forward", now);
     free(buf);
 }
@@ -715,7 +728,7 @@ void net_core_link_rx_from(net_core_t *core, const char *ifname, const uint8_t *
         s_drop(c, ifname, "up", pdu_id, now_ns, "ip.drop.martian", "loopback address on the wire");
         return;
     }
-    s_count(c, "ip.rx.ok");
+    s_count_hot(c, &c->c_rx_ok, "ip.rx.ok");
     bool for_us = s_own(c, ip.dst) || s_is_bcast(c, ip.dst) || ip.dst == LS_IP4(224, 0, 0, 1);
     if (for_us) {
         s_local_input(c, in, pkt, len, link_bcast, link_mcast, pdu_id, now_ns);

@@ -687,7 +687,7 @@ static void s_emit(tcp_tcb_t *t, tcp_repr_t *r, uint64_t now)
                                .parents = st->cur_parent ? &st->cur_parent : NULL, .nparents = st->cur_parent ? 1 : 0},
                  "IP %s: %s", tcp_tuple(t, tu, sizeof tu), tcp_summary(r, sum, sizeof sum));
     }
-    LS_COUNT(st->io.counters, "tcp.tx.segs");
+    TCP_COUNT_HOT(st, c_tx_segs, "tcp.tx.segs");
     if (st->io.output)
         st->io.output(st->io.ctx, t->lip, t->rip, st->obuf, (size_t)n, id,
                       st->cur_parent ? &st->cur_parent : NULL, st->cur_parent ? 1 : 0);

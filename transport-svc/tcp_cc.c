@@ -67,9 +67,22 @@ void tcp_cc_changed(tcp_tcb_t *t, uint64_t now, uint32_t old_cwnd, uint32_t old_
     if (!changed && level == LS_LOG_PDU)
         return;
     if (counter) {
-        char name[48];
-        snprintf(name, sizeof name, "tcp.cc.%s", counter);
-        LS_COUNT(t->st->io.counters, name);
+        /* per ACK in slow start/CA: cache the pointer by the name's address
+         * (callers pass literals), formatting the full name once */
+        tcp_stack_t *st = t->st;
+        size_t n = sizeof st->cc_ctr / sizeof st->cc_ctr[0], i = 0;
+        while (i < n && st->cc_ctr[i].name && st->cc_ctr[i].name != counter)
+            i++;
+        if (i < n && st->cc_ctr[i].name == counter) {
+            (*st->cc_ctr[i].val)++;
+        } else {
+            char name[48];
+            snprintf(name, sizeof name, "tcp.cc.%s", counter);
+            uint64_t *v = ls_counter(st->io.counters, name);
+            (*v)++;
+            if (i < n)
+                st->cc_ctr[i].name = counter, st->cc_ctr[i].val = v;
+        }
     }
     ls_log_t *log = t->st->io.log;
     if (!ls_log_on(log, level))

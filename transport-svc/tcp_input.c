@@ -268,7 +268,7 @@ static bool s_text_fin(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
             if (s_ooo_drain(t))
                 fin_now = true;
             tcp_emit_event(t, TCP_EV_READABLE, 0);
-            LS_COUNT(in->st->io.counters, "tcp.rx.data_segs");
+            TCP_COUNT_HOT(in->st, c_rx_data_segs, "tcp.rx.data_segs");
             /* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second
              * (full) segment, and never later than 500 ms (the timer is
              * min(delack_ns, 500 ms) from the first unACKed segment and is
@@ -280,7 +280,7 @@ static bool s_text_fin(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
             else if (!t->delack_at) {
                 t->delack_at = in->now + tcp_delack_delay(&in->st->cfg);
                 tcp_timer_sync(t);
-                LS_COUNT(in->st->io.counters, "tcp.tx.ack_delayed");
+                TCP_COUNT_HOT(in->st, c_ack_delayed, "tcp.tx.ack_delayed");
             }
         } else {
             /* out of order: queue for reassembly and send a duplicate ACK at
@@ -600,7 +600,7 @@ void tcp_input(tcp_stack_t *self, uint32_t src, uint32_t dst, const uint8_t *seg
 {
     s_in_t in = {.st = self, .src = src, .dst = dst, .pdu = pdu_id, .now = now};
     tcp_repr_t r;
-    LS_COUNT(self->io.counters, "tcp.rx.segs");
+    TCP_COUNT_HOT(self, c_rx_segs, "tcp.rx.segs");
     int rc = tcp_parse(seg, len, src, dst, &r);
     if (rc != TCP_PARSE_OK) {
         /* RFC 9293 3.1 / RFC 1122 4.2.2.7: a bad checksum MUST be discarded */

@@ -121,7 +121,22 @@ struct tcp_stack {
     size_t ocap;
     uint8_t *sscr;            /* a segment's payload when it wraps the send ring */
     size_t sscr_cap;
+    /* per-segment counters through cached pointers (TCP_COUNT_HOT); the
+     * registry keeps them stable. cc_ctr: "tcp.cc.<name>" by name pointer. */
+    uint64_t *c_tx_segs, *c_rx_segs, *c_rx_data_segs, *c_ack_delayed;
+    struct {
+        const char *name;
+        uint64_t *val;
+    } cc_ctr[8];
 };
+
+/* Bump a per-segment counter: looked up by name on first use only. */
+#define TCP_COUNT_HOT(st, field, cname)                              \
+    do {                                                              \
+        if (!(st)->field)                                             \
+            (st)->field = ls_counter((st)->io.counters, (cname));     \
+        (*(st)->field)++;                                             \
+    } while (0)
 
 /* tcp.c helpers used by tcp_input.c */
 tcp_tcb_t *tcp_tcb_lookup(tcp_stack_t *st, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
