@@ -32,7 +32,8 @@
 #include "tcp_wire.h"
 #include "udp.h"
 
-#define TSVC_MAX_FDS 1024
+#define TSVC_MAX_FDS 65536 /* hard limit; the fd table grows on demand up to it */
+#define TSVC_FDS_MIN 64
 #define TSVC_MAX_SESSIONS 64
 #define TSVC_MAX_WAIT 16
 #define TSVC_MAX_ROPS 64
@@ -100,15 +101,19 @@ struct tsvc {
     tsvc_io_t io;
     tcp_stack_t *tcp;
     udp_sock_t *udp;
-    s_fd_t fds[TSVC_MAX_FDS];
-    int tcp2fd[TSVC_MAX_FDS];
-    int udp2fd[TSVC_MAX_FDS];
+    s_fd_t *fds;            /* [nfds], grown by doubling (s_fd_alloc) */
+    int nfds;
+    int fd_hint;            /* no free fd below this one */
+    int *tcp2fd, *udp2fd;   /* engine socket id -> fd, -1 none; [ntcp2fd]/[nudp2fd] */
+    int ntcp2fd, nudp2fd;
     s_session_t sessions[TSVC_MAX_SESSIONS];
     s_rop_t rops[TSVC_MAX_ROPS];
     s_route_t routes[TSVC_ROUTE_CACHE];
     uint32_t next_qid;
     uint64_t now;           /* time of the entry point being processed */
     bool dirty;             /* readiness may have changed: check waits */
+    /* per-segment/per-request counters, looked up on first use only */
+    uint64_t *c_tcp_tx, *c_tcp_rx, *c_requests;
     uint8_t *rbuf;
 };
 
@@ -155,6 +160,15 @@ void tsvc_cfg_from_svc(tsvc_cfg_t *cfg, ls_svc_t *svc)
 /* ------------------------------------------------------------------ */
 /* helpers                                                              */
 
+/* A counter bumped per segment or request: the registry's pointers are
+ * stable, so the name is hashed on first use only. */
+static uint64_t *s_hot(tsvc_t *self, uint64_t **slot, const char *name)
+{
+    if (!*slot)
+        *slot = ls_counter(self->io.counters, name);
+    return *slot;
+}
+
 static uint64_t s_pdu_id(tsvc_t *self)
 {
     return self->io.new_pdu_id ? self->io.new_pdu_id(self->io.ctx) : 0;
@@ -192,33 +206,74 @@ static void s_summary(uint8_t proto, uint32_t src, uint32_t dst, const uint8_t *
     snprintf(out, cap, "IP %s > %s: proto %u, length %zu", ip4_fmt(src, a), ip4_fmt(dst, b), proto, len);
 }
 
+/* Record eid -> fd in the engine's map, growing it to cover eid. A map that
+ * cannot grow leaves s_fd_of to its scan. */
+static void s_map_set(tsvc_t *self, int type, int eid, int fd)
+{
+    int **map = type == FD_TCP ? &self->tcp2fd : &self->udp2fd;
+    int *n = type == FD_TCP ? &self->ntcp2fd : &self->nudp2fd;
+    if (eid < 0)
+        return;
+    if (eid >= *n) {
+        if (fd < 0)
+            return;
+        int nn = *n ? *n : TSVC_FDS_MIN;
+        while (nn <= eid && nn < INT32_MAX / 2)
+            nn *= 2;
+        int *nm = realloc(*map, (size_t)nn * sizeof *nm);
+        if (!nm)
+            return;
+        for (int i = *n; i < nn; i++)
+            nm[i] = -1;
+        *map = nm;
+        *n = nn;
+    }
+    (*map)[eid] = fd;
+}
+
 static int s_fd_alloc(tsvc_t *self, int type, int eid, int session)
 {
-    for (int i = 3; i < TSVC_MAX_FDS; i++) {
-        if (self->fds[i].type == FD_FREE) {
-            self->fds[i] = (s_fd_t){.type = type, .eid = eid, .session = session};
-            if (eid >= 0 && eid < TSVC_MAX_FDS)
-                (type == FD_TCP ? self->tcp2fd : self->udp2fd)[eid] = i;
-            return i;
+    int i = self->fd_hint > 3 ? self->fd_hint : 3;
+    while (i < self->nfds && self->fds[i].type != FD_FREE)
+        i++;
+    if (i >= self->nfds) {
+        if (self->nfds >= TSVC_MAX_FDS) {
+            errno = EMFILE;
+            return -1;
         }
+        int nn = self->nfds ? self->nfds * 2 : TSVC_FDS_MIN;
+        if (nn > TSVC_MAX_FDS)
+            nn = TSVC_MAX_FDS;
+        s_fd_t *nf = realloc(self->fds, (size_t)nn * sizeof *nf);
+        if (!nf) {
+            errno = ENOMEM;
+            return -1;
+        }
+        memset(nf + self->nfds, 0, (size_t)(nn - self->nfds) * sizeof *nf);
+        self->fds = nf;
+        self->nfds = nn;
     }
-    errno = EMFILE;
-    return -1;
+    self->fds[i] = (s_fd_t){.type = type, .eid = eid, .session = session};
+    s_map_set(self, type, eid, i);
+    self->fd_hint = i + 1;
+    return i;
 }
 
 static void s_fd_free(tsvc_t *self, int fd)
 {
     s_fd_t *f = &self->fds[fd];
-    if (f->eid >= 0 && f->eid < TSVC_MAX_FDS)
-        (f->type == FD_TCP ? self->tcp2fd : self->udp2fd)[f->eid] = -1;
+    s_map_set(self, f->type, f->eid, -1);
     memset(f, 0, sizeof *f);
+    if (fd < self->fd_hint)
+        self->fd_hint = fd;
 }
 
 static int s_fd_of(tsvc_t *self, int type, int eid)
 {
-    if (eid >= 0 && eid < TSVC_MAX_FDS)
+    int n = type == FD_TCP ? self->ntcp2fd : self->nudp2fd;
+    if (eid >= 0 && eid < n)
         return (type == FD_TCP ? self->tcp2fd : self->udp2fd)[eid];
-    for (int i = 3; i < TSVC_MAX_FDS; i++)
+    for (int i = 3; i < self->nfds; i++)
         if (self->fds[i].type == type && self->fds[i].eid == eid)
             return i;
     return -1;
@@ -312,8 +367,12 @@ static void s_net_tx(tsvc_t *self, uint32_t src, uint32_t dst, uint8_t proto, ui
     }
     ls_env_setup(&env, LS__KIND__NET_TX, pdu_id, parents, np, seg, len);
     env.net_tx = &tx;
-    if (self->io.net_send(self->io.ctx, &env) == 0)
-        LS_COUNT(self->io.counters, proto == IP_PROTO_TCP ? "tcp.tx.segments" : "udp.tx.sent");
+    if (self->io.net_send(self->io.ctx, &env) == 0) {
+        if (proto == IP_PROTO_TCP)
+            (*s_hot(self, &self->c_tcp_tx, "tcp.tx.segments"))++;
+        else
+            LS_COUNT(self->io.counters, "udp.tx.sent");
+    }
 }
 
 static void s_tcp_output(void *ctx, uint32_t src, uint32_t dst, const uint8_t *seg, size_t len, uint64_t pdu_id,
@@ -428,12 +487,12 @@ static void s_deliver(tsvc_t *self, const Ls__Envelope *env)
         s_route_put(self, ip.src, true, ip.dst, inif->mtu, true);
     ev.pdu = seg_id;
     if (ip.proto == IP_PROTO_TCP) {
-        LS_COUNT(self->io.counters, "tcp.rx.segments");
+        (*s_hot(self, &self->c_tcp_rx, "tcp.rx.segments"))++;
         if (ls_log_on(self->io.log, LS_LOG_PDU) && slen >= TCP_HDR_MIN) {
             uint16_t dport = rd_be16(seg + TCP_OFF_DPORT), sport = rd_be16(seg + TCP_OFF_SPORT);
             int fd = -1;
             /* find the socket the engine will pick, for the trace only */
-            for (int i = 3; i < TSVC_MAX_FDS && fd < 0; i++) {
+            for (int i = 3; i < self->nfds && fd < 0; i++) {
                 if (self->fds[i].type != FD_TCP)
                     continue;
                 tcp_info_t in;
@@ -441,7 +500,7 @@ static void s_deliver(tsvc_t *self, const Ls__Envelope *env)
                     in.rport == sport && in.rip == ip.src)
                     fd = i;
             }
-            for (int i = 3; i < TSVC_MAX_FDS && fd < 0; i++) {
+            for (int i = 3; i < self->nfds && fd < 0; i++) {
                 if (self->fds[i].type != FD_TCP)
                     continue;
                 tcp_info_t in;
@@ -564,7 +623,7 @@ void tsvc_net_rx(tsvc_t *self, const Ls__Envelope *env, uint64_t now)
 
 static int s_ready(tsvc_t *self, int fd, int want)
 {
-    if (fd < 0 || fd >= TSVC_MAX_FDS || self->fds[fd].type == FD_FREE)
+    if (fd < 0 || fd >= self->nfds || self->fds[fd].type == FD_FREE)
         return EV_NVAL;
     s_fd_t *f = &self->fds[fd];
     int ev = 0;
@@ -662,7 +721,7 @@ static void s_session_end(tsvc_t *self, int si, const char *why)
 {
     s_session_t *s = &self->sessions[si];
     int n = 0;
-    for (int fd = 3; fd < TSVC_MAX_FDS; fd++)
+    for (int fd = 3; fd < self->nfds; fd++)
         if (self->fds[fd].type != FD_FREE && self->fds[fd].session == si) {
             s_close_fd(self, fd);
             n++;
@@ -828,7 +887,7 @@ static int s_err(s_op_t *o, int rc, const char *what)
 static s_fd_t *s_op_fd(s_op_t *o, int *fdp)
 {
     long fd;
-    if (s_arg_int(o, 2, &fd) < 0 || fd < 0 || fd >= TSVC_MAX_FDS || o->self->fds[fd].type == FD_FREE ||
+    if (s_arg_int(o, 2, &fd) < 0 || fd < 0 || fd >= o->self->nfds || o->self->fds[fd].type == FD_FREE ||
         o->self->fds[fd].session != o->si) {
         s_err(o, EBADF, s_arg(o, 0));
         return NULL;
@@ -1207,7 +1266,7 @@ static int s_op_cancel(s_op_t *o)
 
 static int s_sock_op(tsvc_t *self, const Ls__CtlRequest *req, ls_ctl_reply_t *rep, const ls_ctl_peer_t *peer)
 {
-    LS_COUNT(self->io.counters, "sock.rx.requests");
+    (*s_hot(self, &self->c_requests, "sock.rx.requests"))++;
     const char *op = req->n_args >= 1 ? req->args[0] : NULL;
     const char *tok = req->n_args >= 2 ? req->args[1] : NULL;
     char *end = NULL;
@@ -1378,8 +1437,6 @@ tsvc_t *tsvc_new(const tsvc_cfg_t *cfg, const tsvc_io_t *io)
         return NULL;
     self->cfg = cfg ? *cfg : tsvc_cfg_default();
     self->io = *io;
-    for (int i = 0; i < TSVC_MAX_FDS; i++)
-        self->tcp2fd[i] = self->udp2fd[i] = -1;
     tcp_io_t tio = {.ctx = self, .output = s_tcp_output, .event = s_tcp_event, .new_pdu_id = s_io_pdu_id,
                     .route = s_tcp_route, .log = io->log, .counters = io->counters};
     udp_sock_io_t uio = {.ctx = self, .output = s_udp_output, .readable = s_udp_readable,
@@ -1405,6 +1462,9 @@ void tsvc_destroy(tsvc_t **self_p)
     tcp_stack_destroy(&self->tcp);
     udp_sock_destroy(&self->udp);
     free(self->rbuf);
+    free(self->fds);
+    free(self->tcp2fd);
+    free(self->udp2fd);
     free(self);
     *self_p = NULL;
 }

@@ -500,6 +500,35 @@ START_TEST(test_dead_app_closes_sockets)
 }
 END_TEST
 
+START_TEST(test_many_sockets_past_1024)
+{
+    /* issue 8: the fd table grows on demand (it stopped at 1,024 sockets);
+     * fds stay the lowest free number, like POSIX. */
+    enum { N = 3000 };
+    s_net_t *n = s_net_new();
+    s_hello(n);
+    char fd[16], want[16];
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "socket", TOKA, "tcp", NULL), "fd", fd, sizeof fd), 0);
+        snprintf(want, sizeof want, "%d", 3 + i);
+        ck_assert_str_eq(fd, want);
+    }
+    /* free two, in the middle and past the old limit: the lowest comes back first */
+    ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "close", TOKA, "2500", NULL), NULL, NULL, 0), 0);
+    ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "close", TOKA, "700", NULL), NULL, NULL, 0), 0);
+    ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "socket", TOKA, "udp", NULL), "fd", fd, sizeof fd), 0);
+    ck_assert_str_eq(fd, "700");
+    ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "socket", TOKA, "tcp", NULL), "fd", fd, sizeof fd), 0);
+    ck_assert_str_eq(fd, "2500");
+    ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "socket", TOKA, "tcp", NULL), "fd", fd, sizeof fd), 0);
+    snprintf(want, sizeof want, "%d", 3 + N);
+    ck_assert_str_eq(fd, want);
+    /* an fd past the table is EBADF, not a crash */
+    ck_assert_int_eq(s_rc(s_req(n, 0, NULL, 0, "sock", "close", TOKA, "60000", NULL), NULL, NULL, 0), EBADF);
+    s_net_destroy(n);
+}
+END_TEST
+
 Suite *tsvc_suite(void)
 {
     Suite *s = suite_create("tsvc");
@@ -508,6 +537,7 @@ Suite *tsvc_suite(void)
     tcase_add_test(tc, test_tcp_connect_transfer_close);
     tcase_add_test(tc, test_tcp_refused_and_wait_timeout);
     tcase_add_test(tc, test_dead_app_closes_sockets);
+    tcase_add_test(tc, test_many_sockets_past_1024);
     suite_add_tcase(s, tc);
     return s;
 }
