@@ -24,7 +24,7 @@
 #include "loop.h"
 #include "proto/layerstack.pb-c.h"
 
-#define SOCK_MAX_FD 1024
+#define SOCK_MAX_FD 65536     /* as many as transport-svc hands out (its table grows to 65536) */
 #define SOCK_CHUNK (64 * 1024)
 #define SOCK_CALL_MS 5000      /* a plain request must be answered within this */
 #define SOCK_WAIT_MS 1000      /* one server-side wait lasts at most this */
