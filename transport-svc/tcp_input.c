@@ -24,8 +24,18 @@ typedef struct {
     tcp_stack_t *st;
     uint32_t src, dst;
     uint64_t pdu, now;
-    char sum[200];            /* summary for logs */
+    const tcp_repr_t *r;      /* the parsed segment */
+    char sum[200];            /* its summary, built on first use (state lines, drops) */
 } s_in_t;
+
+/* The tcpdump-style summary of the segment, built only when a line needs it:
+ * at info level most segments never do. */
+static const char *s_sum(s_in_t *in)
+{
+    if (!in->sum[0] && in->r)
+        tcp_summary(in->r, in->sum, sizeof in->sum);
+    return in->sum;
+}
 
 static void s_drop(s_in_t *in, const char *counter, const char *fmt, const char *detail)
 {
@@ -85,7 +95,7 @@ static void s_listen(s_in_t *in, tcp_tcb_t *l, const tcp_repr_t *r)
     t->snd_wl1 = r->seq;
     t->snd_wl2 = t->iss;
     tcp_take_options(t, r);
-    tcp_set_state(t, TCP_SYN_RECV, in->now, in->sum);
+    tcp_set_state(t, TCP_SYN_RECV, in->now, s_sum(in));
     tcp_send_syn(t, in->now);
     tcp_rto_arm(t, in->now);
     LS_COUNT(in->st->io.counters, "tcp.passive_opens");
@@ -167,7 +177,7 @@ static void s_syn_sent(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
             /* RFC 6298 5.7: SYN timed out -> RTO = 3 s when data begins */
             t->rto = 3 * TCP_NS_S > t->rto ? 3 * TCP_NS_S : t->rto;
         t->nrexmit = 0;
-        tcp_set_state(t, TCP_ESTABLISHED, in->now, in->sum);
+        tcp_set_state(t, TCP_ESTABLISHED, in->now, s_sum(in));
         s_established(in, t);
         /* text or controls after the SYN: continue at the sixth step */
         r->seq++;
@@ -179,7 +189,7 @@ static void s_syn_sent(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
         /* simultaneous open: SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
         t->snd_wnd = r->wnd;
         t->max_sndwnd = t->snd_wnd;
-        tcp_set_state(t, TCP_SYN_RECV, in->now, in->sum);
+        tcp_set_state(t, TCP_SYN_RECV, in->now, s_sum(in));
         tcp_send_syn(t, in->now);
     }
 }
@@ -312,14 +322,14 @@ static bool s_text_fin(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
         bool our_fin_acked = t->fin_queued && SEQ_GT(t->snd_una, t->fin_seq);
         switch (t->state) {
         case TCP_SYN_RECV: case TCP_ESTABLISHED:
-            tcp_set_state(t, TCP_CLOSE_WAIT, in->now, in->sum);
+            tcp_set_state(t, TCP_CLOSE_WAIT, in->now, s_sum(in));
             break;
         case TCP_FIN_WAIT1:
             /* if our FIN has been ACKed: TIME-WAIT, else CLOSING */
-            tcp_set_state(t, our_fin_acked ? TCP_TIME_WAIT : TCP_CLOSING, in->now, in->sum);
+            tcp_set_state(t, our_fin_acked ? TCP_TIME_WAIT : TCP_CLOSING, in->now, s_sum(in));
             break;
         case TCP_FIN_WAIT2:
-            tcp_set_state(t, TCP_TIME_WAIT, in->now, in->sum);
+            tcp_set_state(t, TCP_TIME_WAIT, in->now, s_sum(in));
             break;
         default:
             break;
@@ -343,10 +353,10 @@ static bool s_fin_acked(s_in_t *in, tcp_tcb_t *t)
 {
     switch (t->state) {
     case TCP_FIN_WAIT1:
-        tcp_set_state(t, TCP_FIN_WAIT2, in->now, in->sum);
+        tcp_set_state(t, TCP_FIN_WAIT2, in->now, s_sum(in));
         break;
     case TCP_CLOSING:
-        tcp_set_state(t, TCP_TIME_WAIT, in->now, in->sum);
+        tcp_set_state(t, TCP_TIME_WAIT, in->now, s_sum(in));
         break;
     case TCP_LAST_ACK:
         tcp_conn_closed(t, 0, in->now);
@@ -489,7 +499,7 @@ static void s_synchronized(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
             }
             tcp_send_ack(t, in->now);
         }
-        s_drop(in, "tcp.drop.out_of_window", "seq outside the window: %s", in->sum);
+        s_drop(in, "tcp.drop.out_of_window", "seq outside the window: %s", s_sum(in));
         return;
     }
     /* trim to the window: drop what is before RCV.NXT ... */
@@ -573,7 +583,7 @@ static void s_synchronized(s_in_t *in, tcp_tcb_t *t, tcp_repr_t *r)
         t->snd_wl1 = r->seq;
         t->snd_wl2 = r->ack;
         tcp_timer_sync(t);
-        tcp_set_state(t, TCP_ESTABLISHED, in->now, in->sum);
+        tcp_set_state(t, TCP_ESTABLISHED, in->now, s_sum(in));
         s_established(in, t);
     } else if (t->state == TCP_TIME_WAIT) {
         /* TIME-WAIT: the only thing that can arrive is a retransmitted FIN
@@ -608,12 +618,12 @@ void tcp_input(tcp_stack_t *self, uint32_t src, uint32_t dst, const uint8_t *seg
                "%s", tcp_reason_str(rc));
         return;
     }
-    tcp_summary(&r, in.sum, sizeof in.sum);
+    in.r = &r;
     if (ls_log_on(self->io.log, LS_LOG_PDU)) {
         char a[16], b[16];
         ls_logev(self->io.log, LS_LOG_PDU,
                  &(ls_logev_t){.now_ns = now, .layer = "transport", .dir = "up", .ev = "decap", .pdu = pdu_id},
-                 "IP %s.%u > %s.%u: %s", ip4_fmt(src, a), r.sport, ip4_fmt(dst, b), r.dport, in.sum);
+                 "IP %s.%u > %s.%u: %s", ip4_fmt(src, a), r.sport, ip4_fmt(dst, b), r.dport, s_sum(&in));
     }
     self->cur_parent = pdu_id;
     tcp_tcb_t *t = tcp_tcb_lookup(self, dst, r.dport, src, r.sport);
