@@ -71,14 +71,14 @@ int ls_ctl_send(ls_ctl_client_t *self, const char *cmd, const char *const *args,
     return rc < 0 ? -1 : 0;
 }
 
-Ls__CtlReply *ls_ctl_recv(ls_ctl_client_t *self, int timeout_ms)
+Ls__CtlReply *ls_ctl_recv_on(void *sock, int timeout_ms)
 {
-    zmq_pollitem_t it = {.socket = self->sock, .events = ZMQ_POLLIN};
+    zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
     if (zmq_poll(&it, 1, timeout_ms) <= 0)
         return NULL;
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    if (zmq_msg_recv(&msg, self->sock, 0) < 0) {
+    if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&msg);
         return NULL;
     }
@@ -86,6 +86,8 @@ Ls__CtlReply *ls_ctl_recv(ls_ctl_client_t *self, int timeout_ms)
     zmq_msg_close(&msg);
     return rep;
 }
+
+Ls__CtlReply *ls_ctl_recv(ls_ctl_client_t *self, int timeout_ms) { return ls_ctl_recv_on(self->sock, timeout_ms); }
 
 Ls__CtlReply *ls_ctl_call(ls_ctl_client_t *self, const char *cmd, const char *const *args, size_t nargs,
                           int timeout_ms)

@@ -24,6 +24,9 @@ int ls_ctl_send(ls_ctl_client_t *self, const char *cmd, const char *const *args,
                 const void *data, size_t dlen);
 /* Wait up to timeout_ms for a reply; NULL on timeout or garbage. Free with ls_ctl_reply_free. */
 Ls__CtlReply *ls_ctl_recv(ls_ctl_client_t *self, int timeout_ms);
+/* The same on any DEALER socket connected to a ctl ROUTER (the socket API
+ * library keeps its own). NULL on timeout or an undecodable reply. */
+Ls__CtlReply *ls_ctl_recv_on(void *sock, int timeout_ms);
 /* send + recv. */
 Ls__CtlReply *ls_ctl_call(ls_ctl_client_t *self, const char *cmd, const char *const *args, size_t nargs,
                           int timeout_ms);

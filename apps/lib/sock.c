@@ -21,6 +21,7 @@
 #include <zmq.h>
 
 #include "bytes.h"
+#include "ctl_client.h"
 #include "loop.h"
 #include "proto/layerstack.pb-c.h"
 
@@ -59,17 +60,7 @@ static Ls__CtlReply *s_recv_tag(sock_lib_t *self, uint32_t tag, int timeout_ms)
         uint64_t now = ls_now_ns();
         if (now >= until)
             return NULL;
-        zmq_pollitem_t it = {.socket = self->sock, .events = ZMQ_POLLIN};
-        if (zmq_poll(&it, 1, (long)((until - now) / 1000000ull) + 1) <= 0)
-            continue;
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        if (zmq_msg_recv(&msg, self->sock, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&msg);
-            continue;
-        }
-        Ls__CtlReply *rep = ls__ctl_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
-        zmq_msg_close(&msg);
+        Ls__CtlReply *rep = ls_ctl_recv_on(self->sock, (int)((until - now) / 1000000ull) + 1);
         if (!rep)
             continue;
         if (rep->has_tag && rep->tag == tag)
@@ -439,17 +430,7 @@ static int s_wait_mixed(sock_lib_t *self, sock_pollfd_t *fds, size_t n, const ch
                     errno = EIO;
                     return -1;
                 }
-                zmq_pollitem_t one = {.socket = self->sock, .events = ZMQ_POLLIN};
-                if (zmq_poll(&one, 1, (long)((cu - t) / 1000000ull) + 1) <= 0)
-                    continue;
-                zmq_msg_t msg;
-                zmq_msg_init(&msg);
-                if (zmq_msg_recv(&msg, self->sock, ZMQ_DONTWAIT) < 0) {
-                    zmq_msg_close(&msg);
-                    continue;
-                }
-                Ls__CtlReply *r = ls__ctl_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
-                zmq_msg_close(&msg);
+                Ls__CtlReply *r = ls_ctl_recv_on(self->sock, (int)((cu - t) / 1000000ull) + 1);
                 if (!r)
                     continue;
                 uint32_t tag = r->has_tag ? r->tag : 0;
