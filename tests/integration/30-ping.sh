@@ -2,7 +2,7 @@
 # 30-ping.sh -- issue 3: ping across the router (ttl=63), the per-layer trace of
 # one echo request (stackctl trace --pdu), and self-ping (own address, 127.0.0.1).
 . "$LS_ROOT/tests/integration/lib.sh"
-ls_up "$LS_ROOT/tests/topologies/net-default.yaml"
+ls_up "$LS_ROOT/topologies/default.yaml"
 
 ls_exec hosta ping -c 3 -i 0.05 -W 5 hostb || fail "ping hostb exited non-zero"
 assert_grep '^PING hostb \(198\.51\.100\.10\) 56\(84\) bytes of data\.$' "$OUT"

@@ -2,7 +2,7 @@
 # 31-traceroute.sh -- issue 3: traceroute hostb lists the router, then hostb
 # (ICMP echo probes answered by time exceeded, then echo reply).
 . "$LS_ROOT/tests/integration/lib.sh"
-ls_up "$LS_ROOT/tests/topologies/net-default.yaml"
+ls_up "$LS_ROOT/tests/topologies/net-default.yaml"   # no transport: -U must fail clearly
 
 ls_exec hosta traceroute -w 3 hostb || fail "traceroute exited non-zero"
 assert_grep '^traceroute to hostb \(198\.51\.100\.10\), 30 hops max, 60 byte packets$' "$OUT"

@@ -4,7 +4,7 @@
 # `ping -M do -s 1200` gets "Frag needed" from the router and a plain
 # `ping -s 1200` gets through, fragmented at the router.
 . "$LS_ROOT/tests/integration/lib.sh"
-ls_up "$LS_ROOT/tests/topologies/net-default.yaml"
+ls_up "$LS_ROOT/topologies/default.yaml"
 
 ls_exec hosta ping -c 2 -i 0.05 -W 5 -s 3000 hostb || fail "ping -s 3000"
 assert_grep '^PING hostb \(198\.51\.100\.10\) 3000\(3028\) bytes of data\.$' "$OUT"
@@ -18,7 +18,7 @@ assert_grep '"ev":"reassemble".*length 3028\)' "$RUN/log/hostb-net.log"
 assert_grep ' 82 IPv4 192\.0\.2\.10 > 198\.51\.100\.10 proto 1' "$RUN/lan1.txt"
 ls_ctl down > /dev/null
 
-ls_up "$LS_ROOT/tests/topologies/net-mtu1000.yaml"
+ls_up "$LS_ROOT/topologies/mtu1000.yaml"
 ls_exec hosta ping -c 1 -W 3 -M do -s 1200 hostb && fail "DF ping through MTU 1000 succeeded"
 assert_grep '^From 192\.0\.2\.1 icmp_seq=1 Frag needed and DF set \(mtu = 1000\)$' "$OUT"
 ls_exec hosta ping -c 2 -i 0.05 -W 5 -s 1200 hostb || fail "plain ping -s 1200 through MTU 1000"
