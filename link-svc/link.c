@@ -336,7 +336,8 @@ static void s_wire_rx(ls_pipe_t *pipe, Ls__Envelope *env, void *arg)
     }
     ev.ev = "demux";
     uint64_t id = ls_svc_pdu_id(svc);
-    ls_logev(svc->log, LS_LOG_PDU, &ev, "ethertype 0x0800 -> ipv4 (to net-svc as %s)", ls_pdu_fmt(id, (char[18]){0}));
+    if (svc->log_pdu) /* ls_pdu_fmt is an snprintf: only when the line is written */
+        ls_logev(svc->log, LS_LOG_PDU, &ev, "ethertype 0x0800 -> ipv4 (to net-svc as %s)", ls_pdu_fmt(id, (char[18]){0}));
     Ls__Envelope up;
     Ls__LinkRx rx = LS__LINK_RX__INIT;
     rx.ifname = ifc->name;
