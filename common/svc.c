@@ -289,6 +289,24 @@ void ls_ctl_data(ls_ctl_reply_t *r, const void *data, size_t len)
     r->rep.has_data = 1;
 }
 
+void *ls_ctl_data_buf(ls_ctl_reply_t *r, size_t len)
+{
+    if (r->rep.has_data)
+        free(r->rep.data.data);
+    r->rep.data.data = malloc(len ? len : 1);
+    if (!r->rep.data.data)
+        abort();
+    r->rep.data.len = len;
+    r->rep.has_data = 1;
+    return r->rep.data.data;
+}
+
+static void s_free_packed(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
 int ls_svc_ctl_send(ls_svc_t *svc, const ls_ctl_peer_t *peer, ls_ctl_reply_t *r)
 {
     size_t n = ls__ctl_reply__get_packed_size(&r->rep);
@@ -298,10 +316,23 @@ int ls_svc_ctl_send(ls_svc_t *svc, const ls_ctl_peer_t *peer, ls_ctl_reply_t *r)
         abort();
     ls__ctl_reply__pack(&r->rep, buf);
     int rc = zmq_send(svc->ctl, peer->id, peer->len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    if (rc >= 0)
-        rc = zmq_send(svc->ctl, buf, n, ZMQ_DONTWAIT);
-    if (buf != stackbuf)
-        free(buf);
+    if (buf == stackbuf) {
+        if (rc >= 0)
+            rc = zmq_send(svc->ctl, buf, n, ZMQ_DONTWAIT);
+    } else {
+        /* A large reply (socket API data): hand the packed buffer to ZeroMQ
+         * instead of letting zmq_send copy it; it is freed once sent. */
+        zmq_msg_t msg;
+        if (zmq_msg_init_data(&msg, buf, n, s_free_packed, NULL) < 0) {
+            free(buf);
+            rc = -1;
+        } else {
+            if (rc >= 0)
+                rc = zmq_msg_send(&msg, svc->ctl, ZMQ_DONTWAIT);
+            if (rc < 0)
+                zmq_msg_close(&msg); /* still ours after a failed send: frees buf */
+        }
+    }
     if (rc < 0) {
         ls_drop(svc->log, svc->ctr, &(ls_logev_t){.layer = "ctl"}, "ctl.drop.peer_gone",
                 "reply to a client that is gone or full: %s", zmq_strerror(errno));

@@ -96,6 +96,9 @@ void ls_ctl_kv(ls_ctl_reply_t *r, const char *key, const char *fmt, ...) __attri
 void ls_ctl_row(ls_ctl_reply_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ls_ctl_counter(ls_ctl_reply_t *r, const char *name, uint64_t value);
 void ls_ctl_data(ls_ctl_reply_t *r, const void *data, size_t len);
+/* Make the reply's data len uninitialised bytes and return them for the caller
+ * to fill (saves ls_ctl_data's copy when the bytes are produced in place). */
+void *ls_ctl_data_buf(ls_ctl_reply_t *r, size_t len);
 /* Send a (deferred or streamed) reply to peer. 0 / -1 (peer gone: counted). */
 int ls_svc_ctl_send(ls_svc_t *svc, const ls_ctl_peer_t *peer, ls_ctl_reply_t *r);
 

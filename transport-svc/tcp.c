@@ -1345,6 +1345,12 @@ ssize_t tcp_send(tcp_stack_t *self, int sock, const void *buf, size_t len, uint6
     return (ssize_t)n;
 }
 
+size_t tcp_recv_queued(tcp_stack_t *self, int sock)
+{
+    tcp_tcb_t *t = s_sock(self, sock);
+    return t ? t->rlen : 0;
+}
+
 ssize_t tcp_recv(tcp_stack_t *self, int sock, void *buf, size_t len, uint64_t now)
 {
     tcp_tcb_t *t = s_sock(self, sock);

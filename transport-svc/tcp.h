@@ -170,6 +170,8 @@ tcp_state_t tcp_sock_state(tcp_stack_t *self, int sock);
 /* Pending error of a socket (0 if none) -- like SO_ERROR, without clearing. */
 int tcp_sock_error(tcp_stack_t *self, int sock);
 int tcp_sock_info(tcp_stack_t *self, int sock, tcp_info_t *out);
+/* Bytes queued for the application to read on sock (0 for an unknown socket). */
+size_t tcp_recv_queued(tcp_stack_t *self, int sock);
 
 /* A segment from net-svc (IP already validated). */
 void tcp_input(tcp_stack_t *self, uint32_t src, uint32_t dst, const uint8_t *seg, size_t len,

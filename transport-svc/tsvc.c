@@ -1062,10 +1062,19 @@ static int s_op_recv(s_op_t *o, bool from)
     ssize_t n;
     uint32_t ip = 0;
     uint16_t port = 0;
+    bool in_place = false; /* data read straight into the reply */
     if (f->type == FD_UDP) {
         n = udp_sock_recvfrom(self->udp, f->eid, self->rbuf, (size_t)max, &ip, &port);
     } else {
-        n = tcp_recv(self->tcp, f->eid, self->rbuf, (size_t)max, self->now);
+        size_t q = tcp_recv_queued(self->tcp, f->eid);
+        if (q > 0) {
+            /* read from the receive ring into the reply's data: one copy fewer */
+            size_t want = q < (size_t)max ? q : (size_t)max;
+            n = tcp_recv(self->tcp, f->eid, ls_ctl_data_buf(o->rep, want), want, self->now);
+            in_place = true;
+        } else {
+            n = tcp_recv(self->tcp, f->eid, self->rbuf, (size_t)max, self->now);
+        }
         if (from) {
             tcp_info_t in;
             if (tcp_sock_info(self->tcp, f->eid, &in) == 0) {
@@ -1076,7 +1085,8 @@ static int s_op_recv(s_op_t *o, bool from)
     }
     if (n < 0)
         return s_err(o, errno, from ? "recvfrom" : "recv");
-    ls_ctl_data(o->rep, self->rbuf, (size_t)n);
+    if (!in_place)
+        ls_ctl_data(o->rep, self->rbuf, (size_t)n);
     if (from) {
         char a[16];
         ls_ctl_kv(o->rep, "addr", "%s", ip4_fmt(ip, a));

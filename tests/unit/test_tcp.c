@@ -947,9 +947,15 @@ START_TEST(test_ring_buffers_bulk)
             wchunk = wchunk * 7 % 9001 + 1;
         }
         s_wire_run(a, &qa, b, &qb, &tmp, now);
-        ssize_t r = tcp_recv(b, s, dst + got, rchunk < TOTAL - got ? rchunk : TOTAL - got, now);
+        size_t queued = tcp_recv_queued(b, s); /* what transport-svc sizes a recv reply by */
+        ck_assert_int_eq(tcp_sock_info(b, s, &in), 0);
+        ck_assert_uint_eq(queued, in.recvq);
+        size_t rwant = rchunk < TOTAL - got ? rchunk : TOTAL - got;
+        ssize_t r = tcp_recv(b, s, dst + got, rwant, now);
         if (r > 0)
             got += (size_t)r;
+        if (queued > 0)
+            ck_assert_int_eq(r, (ssize_t)(queued < rwant ? queued : rwant));
         rchunk = rchunk * 13 % 4099 + 1;
         s_wire_run(a, &qa, b, &qb, &tmp, now);
         now += 1000000; /* 1 ms: delayed ACKs and Nagle's override may fire */
