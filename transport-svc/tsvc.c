@@ -108,6 +108,7 @@ struct tsvc {
     int ntcp2fd, nudp2fd;
     s_session_t sessions[TSVC_MAX_SESSIONS];
     s_rop_t rops[TSVC_MAX_ROPS];
+    int sess_hi, rop_hi;    /* no slot at or above these was ever used: the per-loop scans stop there */
     s_route_t routes[TSVC_ROUTE_CACHE];
     uint32_t next_qid;
     uint64_t now;           /* time of the entry point being processed */
@@ -688,7 +689,7 @@ static void s_wait_reply(tsvc_t *self, s_session_t *s)
 static void s_check_waits(tsvc_t *self)
 {
     self->dirty = false;
-    for (int si = 0; si < TSVC_MAX_SESSIONS; si++) {
+    for (int si = 0; si < self->sess_hi; si++) {
         s_session_t *s = &self->sessions[si];
         if (!s->used || !s->wait_active)
             continue;
@@ -830,6 +831,8 @@ static int s_rop_park(tsvc_t *self, int kind, int si, int fd, uint32_t dst, uint
             op = &self->rops[i];
     if (!op)
         return EAGAIN;
+    if (op - self->rops >= self->rop_hi)
+        self->rop_hi = (int)(op - self->rops) + 1;
     *op = (s_rop_t){.used = true, .kind = kind, .dst = dst, .port = port, .session = si, .fd = fd,
                     .peer = *peer, .tag = req->tag, .has_tag = req->has_tag,
                     .deadline = self->now + self->cfg.route_timeout_ns};
@@ -1297,6 +1300,8 @@ static int s_sock_op(tsvc_t *self, const Ls__CtlRequest *req, ls_ctl_reply_t *re
                 return 0;
             }
             self->sessions[si] = (s_session_t){.used = true, .token = token};
+            if (si >= self->sess_hi)
+                self->sess_hi = si + 1;
             ls_logev(self->io.log, LS_LOG_INFO, &(ls_logev_t){.now_ns = self->now, .layer = "transport", .ev = "state"},
                      "app session %016llx started", (unsigned long long)token);
         }
@@ -1484,7 +1489,7 @@ uint64_t tsvc_next_deadline(const tsvc_t *self)
     uint64_t d = tcp_next_deadline(self->tcp);
     if (self->dirty)
         return 0;
-    for (int i = 0; i < TSVC_MAX_SESSIONS; i++) {
+    for (int i = 0; i < self->sess_hi; i++) {
         const s_session_t *s = &self->sessions[i];
         if (!s->used)
             continue;
@@ -1493,7 +1498,7 @@ uint64_t tsvc_next_deadline(const tsvc_t *self)
         if (s->last_seen + self->cfg.app_timeout_ns < d)
             d = s->last_seen + self->cfg.app_timeout_ns;
     }
-    for (int i = 0; i < TSVC_MAX_ROPS; i++)
+    for (int i = 0; i < self->rop_hi; i++)
         if (self->rops[i].used && self->rops[i].deadline < d)
             d = self->rops[i].deadline;
     return d;
@@ -1506,12 +1511,12 @@ void tsvc_poll(tsvc_t *self, uint64_t now)
         tcp_poll(self->tcp, now);
         self->dirty = true;
     }
-    for (int i = 0; i < TSVC_MAX_ROPS; i++)
+    for (int i = 0; i < self->rop_hi; i++)
         if (self->rops[i].used && self->rops[i].deadline <= now) {
             LS_COUNT(self->io.counters, "transport.route.timeout");
             s_rop_finish(self, &self->rops[i], NULL);
         }
-    for (int i = 0; i < TSVC_MAX_SESSIONS; i++)
+    for (int i = 0; i < self->sess_hi; i++)
         if (self->sessions[i].used && self->sessions[i].last_seen + self->cfg.app_timeout_ns <= now) {
             LS_COUNT(self->io.counters, "transport.app.timeout");
             s_session_end(self, i, "no heartbeat: the app died");
