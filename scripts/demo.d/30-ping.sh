@@ -8,7 +8,8 @@ say "One echo request followed through every layer: stackctl trace --pdu <its id
 # the app's "send" line in hosta-net's log names the first echo request
 ping_pdu=$(grep '"ev":"send"' "$RUN/log/hosta-net.log" | grep 'seq 1,' | tail -1 | sed 's/.*"pdu":"\([^"]*\)".*/\1/')
 printf '\033[2m$ stackctl trace --pdu %s | grep -vE "ARP|arp|0x0806"\033[0m\n' "$ping_pdu"
-sc trace --pdu "$ping_pdu" | grep -vE "ARP|arp|0x0806" | head -40
+sc trace --pdu "$ping_pdu" | grep -vE "ARP|arp|0x0806" \
+    | awk '/^== /{ hdr = $0; next } { if (hdr != "") { print hdr; hdr = "" } print }' | head -40
 say "traceroute: each hop answers the probe whose TTL ran out there"
 printf '\033[2m$ stackctl exec hosta traceroute hostb\033[0m\n'
 sc exec hosta traceroute -w 2 hostb
