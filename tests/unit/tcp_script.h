@@ -62,4 +62,13 @@
 /* Run a script; 0 on success, -1 with "line N: message" in err. */
 int tcp_script_run(const char *script, char *err, size_t errlen);
 
+/* In a check test: run a script and fail the test with the harness's
+ * line-numbered message if it does not pass. */
+#define TCP_SCRIPT_RUN(script)                                        \
+    do {                                                              \
+        char err_[512];                                               \
+        int rc_ = tcp_script_run(script, err_, sizeof err_);          \
+        ck_assert_msg(rc_ == 0, "script failed: %s", err_);           \
+    } while (0)
+
 #endif

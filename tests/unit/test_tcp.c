@@ -12,13 +12,6 @@
 #include "transport-svc/tcp.h"
 #include "tests/unit/tcp_script.h"
 
-#define RUN(script)                                                   \
-    do {                                                              \
-        char err_[512];                                               \
-        int rc_ = tcp_script_run(script, err_, sizeof err_);          \
-        ck_assert_msg(rc_ == 0, "script failed: %s", err_);           \
-    } while (0)
-
 /* the handshake every data test starts from (client side) */
 #define ACTIVE_OPEN                                                   \
     "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"       \
@@ -29,7 +22,7 @@
 
 START_TEST(test_active_open)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0 expect-counter tcp.established 1\n");
 }
 END_TEST
@@ -37,7 +30,7 @@ END_TEST
 
 START_TEST(test_passive_open)
 {
-    RUN("0    socket listen 192.0.2.10:80 backlog 4\n"
+    TCP_SCRIPT_RUN("0    socket listen 192.0.2.10:80 backlog 4\n"
         "+0   < 198.51.100.20:40000 > 192.0.2.10:80 S 0:0(0) win 65535 <mss 1460>\n"
         "+0   > S. 0:0(0) ack 1 win 65535 <mss 1460>\n"
         "+0   accept EAGAIN\n"
@@ -53,7 +46,7 @@ END_TEST
 
 START_TEST(test_simultaneous_open)
 {
-    RUN("0     socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0     socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0    > S 0:0(0) <mss 1460>\n"
         "+0.05 < S 5000:5000(0) win 65535 <mss 1460>\n"
         "+0    > S. 0:0(0) ack 5001 <mss 1460>\n"
@@ -68,7 +61,7 @@ END_TEST
 
 START_TEST(test_data_both_directions)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 100\n"
         "+0   > P. 1:101(100) ack 1\n"
         "+0.1 < . 1:1(0) ack 101 win 65535\n"
@@ -89,7 +82,7 @@ END_TEST
 START_TEST(test_small_window)
 {
     /* the peer advertises 1000 bytes: never more than that in flight */
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 1000 <mss 1460>\n"
         "+0   > . 1:1(0) ack 1\n"
@@ -108,7 +101,7 @@ END_TEST
 START_TEST(test_peer_mss_536)
 {
     /* no MSS option: RFC 9293 3.7.1 default 536 */
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 65535\n"
         "+0   > . 1:1(0) ack 1\n"
@@ -124,7 +117,7 @@ END_TEST
 START_TEST(test_route_mtu_mss)
 {
     /* our MSS follows the route MTU (576 - 40) and caps the send MSS */
-    RUN("0    mtu 576\n"
+    TCP_SCRIPT_RUN("0    mtu 576\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 536>\n"
         "+0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>\n"
@@ -140,7 +133,7 @@ END_TEST
 START_TEST(test_isn_wraparound)
 {
     /* our ISN 2^32 - 100: data crosses 2^32 in both directions */
-    RUN("0    iss 4294967196\n"
+    TCP_SCRIPT_RUN("0    iss 4294967196\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "+0.1 < S. 4294967000:4294967000(0) ack 1 win 65535 <mss 1460>\n"
@@ -162,7 +155,7 @@ END_TEST
 
 START_TEST(test_active_close)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   close\n"
         "+0   > F. 1:1(0) ack 1\n"
         "+0   expect-state FIN_WAIT1\n"
@@ -179,7 +172,7 @@ END_TEST
 
 START_TEST(test_passive_close)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0.1 < F. 1:1(0) ack 1 win 65535\n"
         "+0   > . 1:1(0) ack 2\n"
         "+0   expect-state CLOSE_WAIT\n"
@@ -198,7 +191,7 @@ END_TEST
 
 START_TEST(test_simultaneous_close)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   close\n"
         "+0   > F. 1:1(0) ack 1\n"
         "+0.05 < F. 1:1(0) ack 1 win 65535\n"  /* crossing FIN: ours not yet ACKed */
@@ -211,7 +204,7 @@ END_TEST
 
 START_TEST(test_half_close)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   shutdown\n"
         "+0   > F. 1:1(0) ack 1\n"
         "+0   send 10 EPIPE\n"
@@ -230,7 +223,7 @@ END_TEST
 START_TEST(test_rst_closed_port)
 {
     /* RST from a closed port -> ECONNREFUSED; and our own RST generation */
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "+0.1 < R. 0:0(0) ack 1 win 0\n"
         "+0   expect-errno ECONNREFUSED\n"
@@ -250,7 +243,7 @@ END_TEST
 
 START_TEST(test_rst_out_of_window)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0.1 < R 900000:900000(0) win 0\n"          /* far outside: ignored, no reply */
         "+0   > (none)\n"
         "+0   expect-state ESTABLISHED\n"
@@ -267,7 +260,7 @@ END_TEST
 
 START_TEST(test_bad_checksum_dropped)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   < P. 1:11(10) ack 1 win 65535 badcsum\n"
         "+0   > (none)\n"
         "+0   expect-counter tcp.drop.bad_checksum 1\n"
@@ -278,7 +271,7 @@ END_TEST
 START_TEST(test_syn_lost_backoff)
 {
     /* SYN retransmitted at 1, 3, 7, 15, 31, 63 s; ETIMEDOUT at 127 s */
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "1    > S 0:0(0) <mss 1460>\n"
         "3    > S 0:0(0)\n"
@@ -295,7 +288,7 @@ END_TEST
 
 START_TEST(test_syn_lost_then_connect)
 {
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "1    > S 0:0(0) <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>\n"
@@ -313,7 +306,7 @@ START_TEST(test_synack_lost_server)
 {
     /* server side: SYN-ACK lost; the client's SYN retransmission and our
      * RTO both resend it; the ACK then completes the handshake */
-    RUN("0    socket listen 192.0.2.10:80\n"
+    TCP_SCRIPT_RUN("0    socket listen 192.0.2.10:80\n"
         "+0   < 198.51.100.20:40000 > 192.0.2.10:80 S 0:0(0) win 65535 <mss 1460>\n"
         "+0   > S. 0:0(0) ack 1 <mss 1460>\n"
         "+0.9 < S 0:0(0) win 65535 <mss 1460>\n"
@@ -329,7 +322,7 @@ END_TEST
 START_TEST(test_synack_lost_client)
 {
     /* client side: our SYN is retransmitted, the (second) SYN-ACK completes */
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0)\n"
         "1    > S 0:0(0)\n"
         "+0.2 < S. 0:0(0) ack 1 win 65535 <mss 1460>\n"
@@ -341,7 +334,7 @@ END_TEST
 START_TEST(test_third_ack_lost)
 {
     /* server: ACK lost -> SYN-ACK retransmitted at 1 s, client re-ACKs */
-    RUN("0    socket listen 192.0.2.10:80\n"
+    TCP_SCRIPT_RUN("0    socket listen 192.0.2.10:80\n"
         "+0   < 198.51.100.20:40000 > 192.0.2.10:80 S 0:0(0) win 65535 <mss 1460>\n"
         "+0   > S. 0:0(0) ack 1\n"
         "1    > S. 0:0(0) ack 1\n"
@@ -350,7 +343,7 @@ START_TEST(test_third_ack_lost)
         "+0   accept\n"
         "+0   > (none)\n");
     /* client: the retransmitted SYN-ACK is answered with an ACK again */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+1   < S. 0:0(0) ack 1 win 65535 <mss 1460>\n"
         "+0   > . 1:1(0) ack 1\n"
         "+0   expect-state ESTABLISHED\n");
@@ -360,7 +353,7 @@ END_TEST
 START_TEST(test_fin_lost)
 {
     /* our FIN lost: retransmitted on RTO (RTT 100 ms -> RTO 300 ms) */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   close\n"
         "+0   > F. 1:1(0) ack 1\n"
         "+0.3 > F. 1:1(0) ack 1\n"
@@ -374,7 +367,7 @@ END_TEST
 START_TEST(test_last_ack_lost)
 {
     /* LAST_ACK: the peer's ACK of our FIN is lost -> FIN retransmitted */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0.1 < F. 1:1(0) ack 1 win 65535\n"
         "+0   > . 1:1(0) ack 2\n"
         "+0   close\n"
@@ -390,7 +383,7 @@ START_TEST(test_time_wait_refin)
 {
     /* our last ACK is lost: the peer retransmits its FIN; TIME_WAIT ACKs it
      * again and restarts the 2 MSL timer */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   close\n"
         "+0   > F. 1:1(0) ack 1\n"
         "+0.1 < F. 1:1(0) ack 2 win 65535\n"
@@ -408,7 +401,7 @@ START_TEST(test_peer_fin_lost)
 {
     /* passive side: the peer's FIN... we are in FIN_WAIT2 when it arrives
      * after a retransmission; both copies are ACKed */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   close\n"
         "+0   > F. 1:1(0) ack 1\n"
         "+0.1 < . 1:1(0) ack 2 win 65535\n"
@@ -423,7 +416,7 @@ END_TEST
 
 START_TEST(test_out_of_order)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   < P. 101:201(100) ack 1 win 65535\n"  /* hole at 1..101 */
         "+0   > . 1:1(0) ack 1\n"                  /* duplicate ACK at once */
         "+0   recv EAGAIN\n"
@@ -445,7 +438,7 @@ END_TEST
 START_TEST(test_rto_backoff_timeout)
 {
     /* data never ACKed: RTO 300 ms doubling; ETIMEDOUT after max_retries */
-    RUN("0    cfg max_retries 4\n"
+    TCP_SCRIPT_RUN("0    cfg max_retries 4\n"
         ACTIVE_OPEN
         "+0   send 100\n"
         "+0   > P. 1:101(100) ack 1\n"
@@ -464,7 +457,7 @@ START_TEST(test_rto_karn)
 {
     /* a retransmitted segment gives no RTT sample (Karn): after the late
      * ACK the RTO stays backed off (600 ms), then a fresh sample resets it */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 100\n"
         "+0   > P. 1:101(100) ack 1\n"
         "+0.3 > P. 1:101(100) ack 1\n"
@@ -480,7 +473,7 @@ START_TEST(test_listen_backlog_full)
 {
     /* backlog 1: one connection waits in the accept queue; the next SYN is
      * dropped silently (like Linux) and counted */
-    RUN("0    socket listen 192.0.2.10:80 backlog 1\n"
+    TCP_SCRIPT_RUN("0    socket listen 192.0.2.10:80 backlog 1\n"
         "+0   < 198.51.100.20:40000 > 192.0.2.10:80 S 0:0(0) win 65535 <mss 1460>\n"
         "+0   > S. 0:0(0) ack 1\n"
         "+0   < . 1:1(0) ack 1 win 65535\n"
@@ -503,7 +496,7 @@ END_TEST
 
 START_TEST(test_icmp_port_unreachable)
 {
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0)\n"
         "+0.1 icmp unreach host\n"                  /* soft: keep trying */
         "+0   expect-state SYN_SENT\n"
@@ -515,7 +508,7 @@ END_TEST
 
 START_TEST(test_abort_sends_rst)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 10\n"
         "+0   > P. 1:11(10) ack 1\n"
         "+0   abort\n"
@@ -528,7 +521,7 @@ START_TEST(test_receive_window_update)
 {
     /* rcvbuf 4000: the window shrinks as data queues, and reading it back
      * reopens the window with an update (RFC 1122 4.2.3.3) */
-    RUN("0    cfg rcvbuf 4000\n"
+    TCP_SCRIPT_RUN("0    cfg rcvbuf 4000\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) win 4000 <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>\n"
@@ -550,7 +543,7 @@ END_TEST
 
 START_TEST(test_zero_window_persist)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 100\n"
         "+0   > P. 1:101(100) ack 1\n"
         "+0.1 < . 1:1(0) ack 101 win 0\n"
@@ -567,7 +560,7 @@ END_TEST
 
 START_TEST(test_nagle)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 10\n"
         "+0   > P. 1:11(10) ack 1\n"
         "+0   send 10\n"                     /* held: small and data in flight */
@@ -582,7 +575,7 @@ END_TEST
 START_TEST(test_fast_retransmit)
 {
     /* 3rd duplicate ACK -> fast retransmit, ssthresh = max(flight/2, 2 MSS) */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 5840\n"
         "+0   > . 1:1461(1460) ack 1\n"
         "+0   > . 1461:2921(1460) ack 1\n"
@@ -602,7 +595,7 @@ END_TEST
 START_TEST(test_delayed_ack)
 {
     /* delack on: one segment is ACKed after 200 ms, two full ones at once */
-    RUN("0    cfg delack 1\n"
+    TCP_SCRIPT_RUN("0    cfg delack 1\n"
         ACTIVE_OPEN
         "+0   < P. 1:101(100) ack 1 win 65535\n"
         "+0   > (none)\n"
@@ -618,7 +611,7 @@ START_TEST(test_window_scaling)
 {
     /* RFC 7323: wscale 3 for a 256 KiB buffer; the peer's shift 7 applies
      * to windows after the SYN */
-    RUN("0    cfg wscale 1\n"
+    TCP_SCRIPT_RUN("0    cfg wscale 1\n"
         "0    cfg rcvbuf 262144\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) win 65535 <mss 1460,wscale 3>\n"
@@ -803,7 +796,7 @@ END_TEST
 START_TEST(test_newreno_partial_ack)
 {
     /* RFC 6582: a partial ACK during fast recovery retransmits the next hole */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 5840\n"
         "+0   > . 1:1461(1460) ack 1\n"
         "+0   > . 1461:2921(1460) ack 1\n"
@@ -826,7 +819,7 @@ START_TEST(test_rto_cwnd_one_mss)
 {
     /* after an RTO only one segment is resent (cwnd = 1 MSS), then slow
      * start resends the rest go-back-N */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 5840\n"
         "+0   > . 1:1461(1460) ack 1\n"
         "+0   > . 1461:2921(1460) ack 1\n"

@@ -22,13 +22,6 @@
 #include "transport-svc/tcp.h"
 #include "tests/unit/tcp_script.h"
 
-#define RUN(script)                                                   \
-    do {                                                              \
-        char err_[512];                                               \
-        int rc_ = tcp_script_run(script, err_, sizeof err_);          \
-        ck_assert_msg(rc_ == 0, "script failed: %s", err_);           \
-    } while (0)
-
 /* client side handshake; RTT 100 ms -> RTO 300 ms */
 #define ACTIVE_OPEN                                                   \
     "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"       \
@@ -102,7 +95,7 @@ START_TEST(test_window_fills_sender_stops)
 {
     /* the peer offers 4380 bytes: three segments, then the sender stops
      * until ACKs slide the window */
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 4380 <mss 1460>\n"
         "+0   > . 1:1(0) ack 1\n"
@@ -134,7 +127,7 @@ START_TEST(test_zero_window_persist_backoff)
      * 3.8.6.1); the zero-window answers are not duplicate ACKs; the
      * connection survives more probes than max_retries (RFC 1122
      * 4.2.2.17); a window update then reopens the flow */
-    RUN("0    cfg max_retries 2\n"
+    TCP_SCRIPT_RUN("0    cfg max_retries 2\n"
         ACTIVE_OPEN
         "+0   send 100\n"
         "+0   > P. 1:101(100) ack 1\n"
@@ -173,7 +166,7 @@ START_TEST(test_zero_window_probe_accepted)
 {
     /* the peer takes the probe byte but keeps the window shut: probing
      * goes on from the next byte */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 100\n"
         "+0   > P. 1:101(100) ack 1\n"
         "+0.1 < . 1:1(0) ack 101 win 0\n"
@@ -193,7 +186,7 @@ START_TEST(test_sws_sender)
      * it) is never sent while data is in flight (RFC 1122 4.2.3.4); with
      * nothing in flight and a 300-byte window the override timeout
      * (persist, = RTO 200 ms) sends it */
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 4000 <mss 1460>\n"
         "+0   > . 1:1(0) ack 1\n"
@@ -226,7 +219,7 @@ START_TEST(test_sws_receiver)
     /* rcvbuf 4000, MSS 1460: after the window closes, reading does not
      * advertise a small opening (RFC 1122 4.2.3.3: only once it is >=
      * min(RCV.BUFF/2, MSS) = 1460); probes are answered with win 0 */
-    RUN("0    cfg rcvbuf 4000\n"
+    TCP_SCRIPT_RUN("0    cfg rcvbuf 4000\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) win 4000 <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>\n"
@@ -256,7 +249,7 @@ END_TEST
 
 START_TEST(test_nagle_holds_small_writes)
 {
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 10\n"
         "+0   > P. 1:11(10) ack 1\n"
         "+0   send 10\n"
@@ -278,7 +271,7 @@ END_TEST
 START_TEST(test_nodelay)
 {
     /* TCP_NODELAY (tcp_setnodelay): small writes leave at once */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   nodelay 1\n"
         "+0   expect-info nodelay 1\n"
         "+0   send 10\n"
@@ -298,7 +291,7 @@ START_TEST(test_nodelay)
         "+0.1 < . 1:1(0) ack 2031 win 65535\n"
         "+0   > P. 2031:2041(10) ack 1\n");
     /* the stack-wide default (cfg.nodelay) too */
-    RUN("0    cfg nodelay 1\n"
+    TCP_SCRIPT_RUN("0    cfg nodelay 1\n"
         ACTIVE_OPEN
         "+0   send 10\n"
         "+0   > P. 1:11(10) ack 1\n"
@@ -311,7 +304,7 @@ START_TEST(test_delayed_ack)
 {
     /* every second segment at once; a lone one on the 200 ms timer, which
      * later segments do not push back; a data send piggybacks the ACK */
-    RUN("0    cfg delack 1\n"
+    TCP_SCRIPT_RUN("0    cfg delack 1\n"
         ACTIVE_OPEN
         "+0   < P. 1:101(100) ack 1 win 65535\n"
         "+0   > (none)\n"
@@ -332,7 +325,7 @@ END_TEST
 START_TEST(test_delayed_ack_cap_500ms)
 {
     /* RFC 1122 4.2.3.2: delay < 0.5 s: a configured 800 ms is capped */
-    RUN("0    cfg delack 1\n"
+    TCP_SCRIPT_RUN("0    cfg delack 1\n"
         "0    cfg delack_ms 800\n"
         ACTIVE_OPEN
         "+0   < P. 1:101(100) ack 1 win 65535\n"
@@ -349,7 +342,7 @@ END_TEST
 START_TEST(test_wscale_negotiated)
 {
     /* RFC 7323: both send the option: our shift 3 (256 KiB), the peer's 7 */
-    RUN("0    cfg wscale 1\n"
+    TCP_SCRIPT_RUN("0    cfg wscale 1\n"
         "0    cfg rcvbuf 262144\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) win 65535 <mss 1460,wscale 3>\n"
@@ -366,7 +359,7 @@ START_TEST(test_wscale_negotiated)
         "+0   > . 1:1(0) ack 70001 win 24018\n"  /* (262144 - 70000) >> 3 */
         "+0   recv 70000\n");
     /* passive side: the SYN-ACK carries wscale only if the SYN did */
-    RUN("0    cfg wscale 1\n"
+    TCP_SCRIPT_RUN("0    cfg wscale 1\n"
         "0    cfg rcvbuf 262144\n"
         "0    socket listen 192.0.2.10:80\n"
         "+0   < 198.51.100.20:40000 > 192.0.2.10:80 S 0:0(0) win 65535 <mss 1460,wscale 2>\n"
@@ -391,7 +384,7 @@ START_TEST(test_wscale_peer_without_option)
     /* we offer wscale, the peer does not: no scaling either way; our 256
      * KiB buffer is advertised as 65535 and the peer's window is taken
      * unscaled (2920 = exactly two segments) */
-    RUN("0    cfg wscale 1\n"
+    TCP_SCRIPT_RUN("0    cfg wscale 1\n"
         "0    cfg rcvbuf 262144\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) win 65535 <mss 1460,wscale 3>\n"
@@ -425,7 +418,7 @@ START_TEST(test_wscale_over_64k_in_flight)
              "+0 expect-counter tcp.tx.cwnd_limited 1\n");
     s_sb_run(&b);
     /* the same without the option on our side: the peer's 65535 caps us */
-    RUN("0    cfg iw 60\n"
+    TCP_SCRIPT_RUN("0    cfg iw 60\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460,wscale 7>\n"
@@ -449,7 +442,7 @@ START_TEST(test_initial_window)
     s_sb(&b, "+0 > (none)\n+0 expect-info cwnd 14600\n+0 expect-log cwnd 0 -> 14600, ssthresh 0 -> inf (initial window)\n");
     s_sb_run(&b);
     /* MSS 536 (no option): 10 * 536 = 5360 */
-    RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
+    TCP_SCRIPT_RUN("0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 1460>\n"
         "+0.1 < S. 0:0(0) ack 1 win 65535\n"
         "+0   > . 1:1(0) ack 1\n"
@@ -467,7 +460,7 @@ START_TEST(test_initial_window)
         "+0   > (none)\n"
         "+0   expect-info cwnd 5360\n");
     /* MSS 8960 (jumbo): max(2*MSS, 14600) = 17920: only 2 segments */
-    RUN("0    mtu 9000\n"
+    TCP_SCRIPT_RUN("0    mtu 9000\n"
         "0    socket connect 192.0.2.10:40000 > 198.51.100.10:80\n"
         "+0   > S 0:0(0) <mss 8960>\n"
         "+0.1 < S. 0:0(0) ack 1 win 65535 <mss 8960>\n"
@@ -478,7 +471,7 @@ START_TEST(test_initial_window)
         "+0   > (none)\n"
         "+0   expect-info cwnd 17920\n");
     /* configurable: 4 segments */
-    RUN("0    cfg iw 4\n"
+    TCP_SCRIPT_RUN("0    cfg iw 4\n"
         ACTIVE_OPEN
         "+0   send 30000\n"
         "+0   > . 1:1461(1460) ack 1\n"
@@ -572,7 +565,7 @@ START_TEST(test_fast_retransmit_ssthresh)
      * max(FlightSize/2, 2*MSS) = 7300, cwnd = ssthresh + 3*MSS = 11680;
      * later dupACKs inflate cwnd by one MSS each and release new data;
      * the full ACK leaves recovery with cwnd = min(ssthresh, flight + MSS) */
-    RUN(TEN_IN_FLIGHT
+    TCP_SCRIPT_RUN(TEN_IN_FLIGHT
         "+0.1 < . 1:1(0) ack 1 win 65535\n"
         "+0   < . 1:1(0) ack 1 win 65535\n"
         "+0   > (none)\n"
@@ -608,7 +601,7 @@ START_TEST(test_fast_retransmit_ssthresh)
         "+0   expect-counter tcp.cc.full_ack 1\n"
         "+0   expect-counter tcp.cc.recovery_dupack 4\n");
     /* small flight: FlightSize/2 = 2190 < 2*MSS: ssthresh = 2920 exactly */
-    RUN(ACTIVE_OPEN
+    TCP_SCRIPT_RUN(ACTIVE_OPEN
         "+0   send 4380\n"
         "+0   > . 1:1461(1460) ack 1\n"
         "+0   > . 1461:2921(1460) ack 1\n"
@@ -630,7 +623,7 @@ START_TEST(test_newreno_partial_ack)
     /* segments 1 and 4 lost: the partial ACK (up to 4381) retransmits the
      * next hole at once (RFC 6582 3.2 step 4) and deflates cwnd by the
      * amount ACKed, adding back one MSS: 11680 - 4380 + 1460 = 8760 */
-    RUN(TEN_IN_FLIGHT
+    TCP_SCRIPT_RUN(TEN_IN_FLIGHT
         "+0.1 < . 1:1(0) ack 1 win 65535\n"
         "+0   < . 1:1(0) ack 1 win 65535\n"
         "+0   < . 1:1(0) ack 1 win 65535\n"
@@ -660,7 +653,7 @@ START_TEST(test_second_loss_after_recovery)
     /* a new loss right after recovery ended (cumulative ACK == the old
      * recover point): 3 dupACKs start a new fast retransmit (RFC 6582 3.2
      * step 2: the ACK covers more than the highest seq sent before) */
-    RUN(TEN_IN_FLIGHT
+    TCP_SCRIPT_RUN(TEN_IN_FLIGHT
         "+0.1 < . 1:1(0) ack 1 win 65535\n"
         "+0   < . 1:1(0) ack 1 win 65535\n"
         "+0   < . 1:1(0) ack 1 win 65535\n"
@@ -690,7 +683,7 @@ START_TEST(test_rto_cwnd_one_mss)
      * segment is resent; a second timeout does not halve ssthresh again
      * (RFC 5681 3.1); then slow start go-back-N; dupACKs for data sent
      * before the timeout do not trigger fast retransmit (RFC 6582) */
-    RUN(TEN_IN_FLIGHT
+    TCP_SCRIPT_RUN(TEN_IN_FLIGHT
         "+0.3 > . 1:1461(1460) ack 1\n"
         "+0   > (none)\n"
         "+0   expect-info cwnd 1460\n"
@@ -720,7 +713,7 @@ END_TEST
 START_TEST(test_cc_log_levels)
 {
     /* at info level the per-ACK growth is not logged, loss events are */
-    RUN("0    log-level info\n"
+    TCP_SCRIPT_RUN("0    log-level info\n"
         TEN_IN_FLIGHT
         "+0.1 < . 1:1(0) ack 1461 win 65535\n"        /* slow start: 2 more */
         "+0   > . 14601:16061(1460) ack 1\n"
@@ -742,7 +735,7 @@ END_TEST
 START_TEST(test_cc_none)
 {
     /* "none": no congestion window; fast retransmit still repairs a loss */
-    RUN("0    cfg cc none\n"
+    TCP_SCRIPT_RUN("0    cfg cc none\n"
         ACTIVE_OPEN
         "+0   expect-info cwnd 2147483647\n"
         "+0   send 5840\n"
@@ -848,7 +841,7 @@ START_TEST(test_harness_log_checks)
     /* expect-log matches in order */
     ck_assert_int_eq(tcp_script_run(ACTIVE_OPEN "+0 expect-log (initial window)\n+0 expect-log ESTABLISHED\n",
                                     err, sizeof err), -1);
-    RUN(ACTIVE_OPEN "+0 expect-log SYN_SENT -> ESTABLISHED\n+0 expect-log (initial window)\n");
+    TCP_SCRIPT_RUN(ACTIVE_OPEN "+0 expect-log SYN_SENT -> ESTABLISHED\n+0 expect-log (initial window)\n");
 }
 END_TEST
 
