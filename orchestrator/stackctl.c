@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -166,12 +167,18 @@ static int s_copy_file(const char *from, const char *to)
     return fclose(out);
 }
 
+static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    if (remove(path) != 0)
+        fprintf(stderr, "stackctl: could not remove %s: %s\n", path, strerror(errno));
+    return 0;
+}
+
+/* rm -rf without a shell: children first, never following symlinks */
 static void s_clean_dir(const char *dir)
 {
-    char cmd[800];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "stackctl: could not clean %s\n", dir);
+    if (access(dir, F_OK) == 0)
+        nftw(dir, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int s_services(stackctl_t *sc, int print, size_t *ready, size_t *total)
