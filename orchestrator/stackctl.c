@@ -472,8 +472,8 @@ static int cmd_stats(stackctl_t *sc, int argc, char **argv)
             snprintf(sw, sizeof sw, "sw-%s", argv[1]);
             return s_print_counters(sc, sw);
         }
-        char tmp[8];
-        return stackctl_service(sc, argv[1], "link", tmp, sizeof tmp) < 0 ? 1 : 1;
+        fprintf(stderr, "stackctl stats: '%s' is neither a host nor a segment of %s\n", argv[1], sc->topo_path);
+        return 1;
     }
     int rc = 0;
     for (int l = 0; l < TOPO_LAYER_COUNT; l++) {
