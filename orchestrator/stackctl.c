@@ -213,10 +213,7 @@ static int s_check_prog(const topo_service_t *ts, void *arg)
 {
     s_progcheck_t *pc = arg;
     char path[1100];
-    if (strchr(ts->program, '/'))
-        snprintf(path, sizeof path, "%s", ts->program);
-    else
-        snprintf(path, sizeof path, "%s/%s", pc->sc->bin_dir, ts->program);
+    supervisor_program_path(pc->sc->bin_dir, ts->program, path, sizeof path);
     if (access(path, X_OK) != 0) {
         fprintf(stderr, "stackctl up: %s needs program '%s', but %s is not an executable%s\n", ts->name,
                 ts->program, path, strchr(ts->program, '/') ? "" : " (run make, or name another program in the topology's layers:)");

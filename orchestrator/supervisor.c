@@ -68,12 +68,12 @@ typedef struct s_orch {
     int chld_fd;
 } s_orch_t;
 
-static void s_resolve_prog(s_orch_t *o, const char *prog, char *out, size_t cap)
+void supervisor_program_path(const char *bin_dir, const char *prog, char *out, size_t cap)
 {
     if (strchr(prog, '/'))
         snprintf(out, cap, "%s", prog);
     else
-        snprintf(out, cap, "%s/%s", o->bin_dir, prog);
+        snprintf(out, cap, "%s/%s", bin_dir, prog);
 }
 
 static int s_collect(const topo_service_t *ts, void *arg)
@@ -85,7 +85,7 @@ static int s_collect(const topo_service_t *ts, void *arg)
     snprintf(k->host, sizeof k->host, "%s", ts->host ? ts->host : "");
     snprintf(k->seg, sizeof k->seg, "%s", ts->segment ? ts->segment : "");
     k->role = ts->role;
-    s_resolve_prog(o, ts->program, k->prog, sizeof k->prog);
+    supervisor_program_path(o->bin_dir, ts->program, k->prog, sizeof k->prog);
     k->backoff_ns = BACKOFF_MIN_NS;
     return 0;
 }
