@@ -405,10 +405,7 @@ static int cmd_exec(stackctl_t *sc, int argc, char **argv)
     if (stackctl_service(sc, argv[1], "net", svc, sizeof svc) < 0)
         return 1;
     char prog[700], abs_run[PATH_MAX], abs_topo[PATH_MAX];
-    if (strchr(argv[2], '/'))
-        snprintf(prog, sizeof prog, "%s", argv[2]);
-    else
-        snprintf(prog, sizeof prog, "%s/%s", sc->bin_dir, argv[2]);
+    supervisor_program_path(sc->bin_dir, argv[2], prog, sizeof prog);
     if (access(prog, X_OK) != 0) {
         fprintf(stderr, "stackctl exec: no application '%s' (looked for %s)\n", argv[2], prog);
         return 127;
