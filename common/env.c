@@ -7,6 +7,7 @@
  */
 #include "env.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +40,36 @@ const char *ls_env_reason_counter(ls_env_reason_t r)
     return (unsigned)r < sizeof s_counter / sizeof s_counter[0] ? s_counter[r] : "pipe.drop.other";
 }
 
+static bool s_port_ok(protobuf_c_boolean has, uint32_t port) { return !has || port <= 65535; }
+
+/* A SockOp names a known op, the protocol its op needs, and ports that fit 16 bits. */
+static int s_sock_op_check(const Ls__SockOp *o)
+{
+    if (!s_port_ok(o->has_local_port, o->local_port) || !s_port_ok(o->has_remote_port, o->remote_port))
+        return -1;
+    switch (o->op) {
+    case LS__SOCK_OP__OP__OPEN: return o->has_protocol && o->protocol == 17 ? 0 : -1;
+    case LS__SOCK_OP__OP__LISTEN: return o->has_protocol && o->protocol == 6 ? 0 : -1;
+    case LS__SOCK_OP__OP__CONNECT:
+        return o->has_protocol && o->protocol == 6 && o->has_remote_addr && o->has_remote_port ? 0 : -1;
+    case LS__SOCK_OP__OP__SEND:
+    case LS__SOCK_OP__OP__CLOSE: return 0;
+    default: return -1;
+    }
+}
+
+static int s_sock_event_check(const Ls__SockEvent *v)
+{
+    if (!s_port_ok(v->has_local_port, v->local_port) || !s_port_ok(v->has_remote_port, v->remote_port))
+        return -1;
+    return v->ev >= LS__SOCK_EVENT__EV__OPENED && v->ev <= LS__SOCK_EVENT__EV__ERROR ? 0 : -1;
+}
+
 ls_env_reason_t ls_env_check(const Ls__Envelope *e)
 {
     if (e->version != LS__VERSION__CONTRACT_VERSION)
         return LS_ENV_ERR_VERSION;
-    if (e->layer < LS__LAYER__WIRE || e->layer > LS__LAYER__APP)
+    if (e->layer < LS__LAYER__WIRE || e->layer > LS__LAYER__DNS)
         return LS_ENV_ERR_LAYER;
     if (e->dir != LS__DIRECTION__DOWN && e->dir != LS__DIRECTION__UP)
         return LS_ENV_ERR_LAYER;
@@ -65,6 +91,18 @@ ls_env_reason_t ls_env_check(const Ls__Envelope *e)
     case LS__KIND__ROUTE_QUERY: prim = e->route_query; need_pdu = 0; break;
     case LS__KIND__ROUTE_REPLY: prim = e->route_reply; need_pdu = 0; break;
     case LS__KIND__HELLO: prim = e->hello; need_pdu = 0; break;
+    case LS__KIND__SOCK_OP:
+        prim = e->sock_op;
+        if (prim && s_sock_op_check(e->sock_op) < 0)
+            return LS_ENV_ERR_FIELD;
+        need_pdu = prim && e->sock_op->op == LS__SOCK_OP__OP__SEND;
+        break;
+    case LS__KIND__SOCK_EVENT:
+        prim = e->sock_event;
+        if (prim && s_sock_event_check(e->sock_event) < 0)
+            return LS_ENV_ERR_FIELD;
+        need_pdu = prim && e->sock_event->ev == LS__SOCK_EVENT__EV__DATA;
+        break;
     default: return LS_ENV_ERR_KIND;
     }
     if (!prim)
@@ -124,8 +162,8 @@ const char *ls_dir_str(Ls__Direction d)
 
 const char *ls_layer_str(Ls__Layer l)
 {
-    static const char *const n[] = {"none", "wire", "link", "net", "transport", "app"};
-    return (unsigned)l < 6 ? n[l] : "?";
+    static const char *const n[] = {"none", "wire", "link", "net", "transport", "app", "dns"};
+    return (unsigned)l < 7 ? n[l] : "?";
 }
 
 uint64_t ls_seq_track(ls_seq_t *t, uint64_t seq)

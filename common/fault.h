@@ -62,7 +62,8 @@
  * tcp-fin (FIN set), tcp-rst (RST set), tcp-ack (flags & 0x3f == ACK exactly,
  * no payload), tcp-data (TCP payload > 0), tcp-port N, udp-port N (either
  * port), icmp-echo-request, icmp-echo-reply, arp-request, arp-reply, proto N
- * (IPv4 protocol number). Non-first IPv4 fragments match only "proto".
+ * (IPv4 protocol number), dns-query, dns-response (the QR bit of a DNS
+ * message on a dns:transport pipe). Non-first IPv4 fragments match only "proto".
  *
  * Opaque data: fault_set_new(opaque_len) fixes the size of a per-PDU blob the
  * caller passes to apply (e.g. envelope metadata). The engine copies those
@@ -89,6 +90,8 @@ typedef enum {
     FAULT_PDU_UDP,     /* bare UDP datagram */
     FAULT_PDU_ICMP,    /* bare ICMP message */
     FAULT_PDU_L4,      /* bare transport PDU, protocol = the proto argument */
+    FAULT_PDU_DNS,     /* DNS message (dns:transport); proto 6: TCP stream bytes,
+                          a 2-byte length prefix first (RFC 7766 8) */
 } fault_pdu_kind_t;
 
 typedef enum {
@@ -106,6 +109,8 @@ typedef enum {
     FAULT_F_ARP_REQUEST,
     FAULT_F_ARP_REPLY,
     FAULT_F_PROTO,
+    FAULT_F_DNS_QUERY,
+    FAULT_F_DNS_RESPONSE,
 } fault_filter_kind_t;
 
 typedef struct {

@@ -53,6 +53,11 @@
 #define UDP_OFF_SPORT 0
 #define UDP_OFF_DPORT 2
 
+#define DNS_MIN_HDR 12
+#define DNS_OFF_FLAGS_HI 2
+#define DNS_QR 0x80
+#define DNS_TCP_PREFIX 2
+
 #define ICMP_MIN_LEN 8
 #define ICMP_OFF_TYPE 0
 #define ICMP_ECHO_REPLY 0
@@ -77,6 +82,8 @@ static const struct {
     {"arp-request", FAULT_F_ARP_REQUEST, false},
     {"arp-reply", FAULT_F_ARP_REPLY, false},
     {"proto", FAULT_F_PROTO, true},
+    {"dns-query", FAULT_F_DNS_QUERY, false},
+    {"dns-response", FAULT_F_DNS_RESPONSE, false},
 };
 #define S_NFILTERS (sizeof s_filters / sizeof s_filters[0])
 
@@ -204,6 +211,8 @@ static bool s_view(fault_pdu_kind_t kind, uint8_t proto, const uint8_t *buf, siz
         v->l4 = buf;
         v->l4len = len;
         return true;
+    case FAULT_PDU_DNS:
+        return false; /* no IP or transport header on this pipe */
     }
     return false;
 }
@@ -213,6 +222,14 @@ bool fault_filter_match(const fault_filter_t *filter, fault_pdu_kind_t kind, uin
 {
     if (filter->kind == FAULT_F_ANY)
         return true;
+    if (kind == FAULT_PDU_DNS || filter->kind == FAULT_F_DNS_QUERY || filter->kind == FAULT_F_DNS_RESPONSE) {
+        /* a DNS message only on the dns:transport pipe; over TCP behind its length prefix */
+        size_t off = proto == PROTO_TCP ? DNS_TCP_PREFIX : 0;
+        if (kind != FAULT_PDU_DNS || !buf || len < off + DNS_MIN_HDR)
+            return false;
+        bool qr = (rd_u8(buf + off + DNS_OFF_FLAGS_HI) & DNS_QR) != 0;
+        return filter->kind == FAULT_F_DNS_QUERY ? !qr : filter->kind == FAULT_F_DNS_RESPONSE && qr;
+    }
     s_view_t v;
     if (!buf || !s_view(kind, proto, buf, len, &v))
         return false;

@@ -26,6 +26,8 @@
 #include "bytes.h"
 #include "ipv4.h"
 #include "pcap_out.h"
+#include "tcp_wire.h"
+#include "udp.h"
 
 #define LS_PIPE_HWM 4096
 #define LS_PIPE_BATCH 64
@@ -100,9 +102,43 @@ int ls_pipe_fault_kind(const Ls__Envelope *env, fault_pdu_kind_t *kind, uint8_t 
         *kind = FAULT_PDU_L4;
         *proto = (uint8_t)env->net_tx->protocol;
         return 0;
+    case LS__KIND__SOCK_OP:
+    case LS__KIND__SOCK_EVENT: {
+        /* only the payload-carrying primitives (SEND, DATA) have pdu bytes */
+        uint32_t p = env->kind == LS__KIND__SOCK_OP ? env->sock_op->protocol : env->sock_event->protocol;
+        *kind = FAULT_PDU_DNS;
+        *proto = p == IP_PROTO_TCP ? IP_PROTO_TCP : IP_PROTO_UDP;
+        return 0;
+    }
     default: /* HELLO, ROUTE_QUERY, ROUTE_REPLY: control, never faulted */
         return -1;
     }
+}
+
+/* The datagram a capture shows for an application PDU crossing a socket
+ * pipe: a 20-byte IPv4 header and a UDP header, or a TCP header (PSH|ACK,
+ * seq = stream offset + 1) so Wireshark reassembles DNS over TCP. */
+static int s_capture_sock(uint32_t proto, uint32_t src, uint32_t sport, uint32_t dst, uint32_t dport,
+                          uint64_t stream_off, const uint8_t *p, size_t len, uint8_t *buf, size_t cap)
+{
+    size_t l4 = proto == IP_PROTO_TCP ? TCP_HDR_MIN : UDP_HDR_LEN;
+    if (len + l4 + IP4_HDR_MIN > IP4_MAX_LEN || len + l4 + IP4_HDR_MIN > cap)
+        return -1;
+    ipv4_repr_t ip = {.ttl = 64, .proto = proto == IP_PROTO_TCP ? IP_PROTO_TCP : IP_PROTO_UDP,
+                      .total_len = (uint16_t)(len + l4 + IP4_HDR_MIN), .src = src, .dst = dst};
+    if (ipv4_emit(&ip, buf, cap) != IP4_HDR_MIN)
+        return -1;
+    int n;
+    if (proto == IP_PROTO_TCP) {
+        tcp_repr_t t = {.sport = (uint16_t)sport, .dport = (uint16_t)dport, .seq = (uint32_t)stream_off + 1,
+                        .ack = 1, .flags = TCP_PSH | TCP_ACK, .wnd = 65535, .payload = p,
+                        .payload_len = len};
+        n = tcp_emit(&t, src, dst, buf + IP4_HDR_MIN, cap - IP4_HDR_MIN);
+    } else {
+        udp_repr_t u = {.sport = (uint16_t)sport, .dport = (uint16_t)dport, .payload = p, .payload_len = len};
+        n = udp_emit(&u, src, dst, buf + IP4_HDR_MIN, cap - IP4_HDR_MIN);
+    }
+    return n < 0 ? -1 : n + IP4_HDR_MIN;
 }
 
 int ls_pipe_capture_bytes(const Ls__Envelope *env, uint8_t *buf, size_t cap)
@@ -122,6 +158,16 @@ int ls_pipe_capture_bytes(const Ls__Envelope *env, uint8_t *buf, size_t cap)
             return -1;
         memcpy(buf + IP4_HDR_MIN, p, len);
         return (int)(len + IP4_HDR_MIN);
+    }
+    if (env->kind == LS__KIND__SOCK_OP) {
+        const Ls__SockOp *o = env->sock_op;
+        return s_capture_sock(o->protocol, o->local_addr, o->local_port, o->remote_addr, o->remote_port,
+                              o->stream_off, p, len, buf, cap);
+    }
+    if (env->kind == LS__KIND__SOCK_EVENT) {
+        const Ls__SockEvent *v = env->sock_event;
+        return s_capture_sock(v->protocol, v->remote_addr, v->remote_port, v->local_addr, v->local_port,
+                              v->stream_off, p, len, buf, cap);
     }
     switch (env->kind) {
     case LS__KIND__LINK_TX:

@@ -5,8 +5,10 @@
  *
  * Call chain: main -> ls_svc_init -> tsvc_cfg_from_svc (topology settings)
  *   -> tsvc_new -> pipe "transport:net" (connects to net-svc's
- *   TOPO_EP_TRANSPORT_NET) -> ctl handler (tsvc_ctl) -> loop timer
- *   (tsvc_next_deadline / tsvc_poll) -> ls_svc_ready -> ls_loop_run.
+ *   TOPO_EP_TRANSPORT_NET) -> pipe "dns:transport" (binds
+ *   TOPO_EP_DNS_TRANSPORT when the host runs a dns layer; tsvc_upper_rx)
+ *   -> ctl handler (tsvc_ctl) -> loop timer (tsvc_next_deadline /
+ *   tsvc_poll) -> ls_svc_ready -> ls_loop_run.
  */
 #include <stdio.h>
 
@@ -26,6 +28,7 @@ static const char *const s_usage =
 typedef struct {
     ls_svc_t *svc;
     ls_pipe_t *net;
+    ls_pipe_t *upper;   /* dns:transport, NULL on a host without a dns layer */
     tsvc_t *core;
 } s_main_t;
 
@@ -33,6 +36,18 @@ static int s_net_send(void *ctx, Ls__Envelope *env)
 {
     s_main_t *m = ctx;
     return ls_pipe_send(m->net, env);
+}
+
+static int s_upper_send(void *ctx, Ls__Envelope *env)
+{
+    s_main_t *m = ctx;
+    return m->upper ? ls_pipe_send(m->upper, env) : -1;
+}
+
+static void s_upper_rx(ls_pipe_t *pipe, Ls__Envelope *env, void *arg)
+{
+    s_main_t *m = arg;
+    tsvc_upper_rx(m->core, env, ls_now_ns());
 }
 
 static int s_reply(void *ctx, const ls_ctl_peer_t *peer, ls_ctl_reply_t *rep)
@@ -88,7 +103,8 @@ int main(int argc, char **argv)
     s_main_t m = {.svc = &svc};
     tsvc_cfg_t cfg = tsvc_cfg_default();
     tsvc_cfg_from_svc(&cfg, &svc);
-    tsvc_io_t io = {.ctx = &m, .net_send = s_net_send, .reply = s_reply, .new_pdu_id = s_pdu_id,
+    tsvc_io_t io = {.ctx = &m, .net_send = s_net_send, .upper_send = s_upper_send, .reply = s_reply,
+                    .new_pdu_id = s_pdu_id,
                     .log = svc.log, .counters = svc.ctr};
     m.core = tsvc_new(&cfg, &io);
     char ep[400];
@@ -105,6 +121,17 @@ int main(int argc, char **argv)
         ls_svc_fini(&svc);
         return 1;
     }
+    if (svc.h->layers[TOPO_LAYER_DNS][0]) {
+        if (ls_svc_endpoint(&svc, svc.host, TOPO_EP_DNS_TRANSPORT, NULL, 1, ep, sizeof ep) < 0 ||
+            !(m.upper = ls_pipe_new(&svc, "dns:transport", ep, 1, LS__LAYER__TRANSPORT, LS__DIRECTION__UP,
+                                    s_upper_rx, &m))) {
+            fprintf(stderr, "transport-svc: cannot open the pipe to dns-svc at %s\n", ep);
+            ls_pipe_destroy(&m.net);
+            tsvc_destroy(&m.core);
+            ls_svc_fini(&svc);
+            return 1;
+        }
+    }
     ls_loop_add_timer(svc.loop, s_deadline, s_fire, &m);
     ls_svc_set_ctl_handler(&svc, s_ctl, &m);
     rc = 0;
@@ -112,6 +139,7 @@ int main(int argc, char **argv)
         rc = 1;
     else
         ls_loop_run(svc.loop);
+    ls_pipe_destroy(&m.upper);
     ls_pipe_destroy(&m.net);
     tsvc_destroy(&m.core);
     ls_svc_fini(&svc);

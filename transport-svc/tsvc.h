@@ -14,6 +14,8 @@
  *                      tcp_icmp_error / udp_sock_icmp_error; ROUTE_REPLY ->
  *                      pending connect/sendto resume)
  *   ctl "sock ..."  -> tsvc_ctl (socket ops; blocking is the app's wait op)
+ *   pipe "dns:transport" -> tsvc_upper_rx (SockOp in; SockEvent out through
+ *                      io.upper_send: the socket service of the layer above)
  *   ctl "table netstat|ss" -> tsvc_ctl
  *   loop timer      -> tsvc_next_deadline / tsvc_poll (TCP timers, waits,
  *                      route timeouts, dead applications)
@@ -34,6 +36,8 @@ typedef struct {
     void *ctx;
     /* An envelope for net-svc (NET_TX, NET_SEND_ICMP_ERROR, ROUTE_QUERY). 0 / -1. */
     int (*net_send)(void *ctx, Ls__Envelope *env);
+    /* A SockEvent for the layer above (the dns:transport pipe); may be NULL. 0 / -1. */
+    int (*upper_send)(void *ctx, Ls__Envelope *env);
     /* A deferred reply to an application's request. */
     int (*reply)(void *ctx, const ls_ctl_peer_t *peer, ls_ctl_reply_t *rep);
     uint64_t (*new_pdu_id)(void *ctx);   /* may be NULL: ids 0 */
@@ -61,6 +65,8 @@ void tsvc_destroy(tsvc_t **self_p);
 
 /* One envelope from net-svc. */
 void tsvc_net_rx(tsvc_t *self, const Ls__Envelope *env, uint64_t now);
+/* One envelope from the layer above (SockOp, HELLO) on its pipe. */
+void tsvc_upper_rx(tsvc_t *self, const Ls__Envelope *env, uint64_t now);
 /* A ctl request ("sock ...", "table netstat|ss|udp"). 0: reply now (rep filled);
  * 1: the reply comes later through io.reply; -1: not ours. */
 int tsvc_ctl(tsvc_t *self, const Ls__CtlRequest *req, ls_ctl_reply_t *rep, const ls_ctl_peer_t *peer,

@@ -24,8 +24,9 @@
 
 typedef struct s_dgram {
     struct s_dgram *next;
-    uint32_t src;
+    uint32_t src, dst;
     uint16_t sport;
+    uint64_t pdu_id;
     size_t len;
     uint8_t data[];
 } s_dgram_t;
@@ -251,6 +252,17 @@ ssize_t udp_sock_sendto(udp_sock_t *self, int sock, const void *buf, size_t len,
 
 ssize_t udp_sock_recvfrom(udp_sock_t *self, int sock, void *buf, size_t len, uint32_t *ip, uint16_t *port)
 {
+    udp_sock_meta_t m;
+    ssize_t n = udp_sock_recvmsg(self, sock, buf, len, &m);
+    if (n >= 0 && ip)
+        *ip = m.src;
+    if (n >= 0 && port)
+        *port = m.sport;
+    return n;
+}
+
+ssize_t udp_sock_recvmsg(udp_sock_t *self, int sock, void *buf, size_t len, udp_sock_meta_t *meta)
+{
     s_sock_t *s = s_get(self, sock);
     if (!s)
         return -1;
@@ -272,10 +284,7 @@ ssize_t udp_sock_recvfrom(udp_sock_t *self, int sock, void *buf, size_t len, uin
     size_t n = d->len < len ? d->len : len;
     if (n)
         memcpy(buf, d->data, n);
-    if (ip)
-        *ip = d->src;
-    if (port)
-        *port = d->sport;
+    *meta = (udp_sock_meta_t){.src = d->src, .dst = d->dst, .sport = d->sport, .len = d->len, .pdu_id = d->pdu_id};
     free(d);
     return (ssize_t)n;
 }
@@ -394,7 +403,9 @@ udp_sock_verdict_t udp_sock_input(udp_sock_t *self, uint32_t src, uint32_t dst, 
     }
     d->next = NULL;
     d->src = src;
+    d->dst = dst;
     d->sport = r.sport;
+    d->pdu_id = pdu_id;
     d->len = r.payload_len;
     if (r.payload_len)
         memcpy(d->data, r.payload, r.payload_len);

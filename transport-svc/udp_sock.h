@@ -84,6 +84,15 @@ ssize_t udp_sock_sendto(udp_sock_t *self, int sock, const void *buf, size_t len,
 /* Next datagram (truncated to len, like recvfrom without MSG_TRUNC); -1/EAGAIN
  * when none; a pending ICMP error is reported first (connected sockets). */
 ssize_t udp_sock_recvfrom(udp_sock_t *self, int sock, void *buf, size_t len, uint32_t *ip, uint16_t *port);
+/* What recvmsg tells beside the bytes: the datagram's addresses, its full
+ * payload length and the PDU id it arrived as (parent of what is made of it). */
+typedef struct {
+    uint32_t src, dst;
+    uint16_t sport;
+    size_t len;
+    uint64_t pdu_id;
+} udp_sock_meta_t;
+ssize_t udp_sock_recvmsg(udp_sock_t *self, int sock, void *buf, size_t len, udp_sock_meta_t *meta);
 int udp_sock_close(udp_sock_t *self, int sock);
 int udp_sock_set_ttl(udp_sock_t *self, int sock, int ttl);
 int udp_sock_getsockname(udp_sock_t *self, int sock, uint32_t *ip, uint16_t *port);

@@ -111,6 +111,73 @@ START_TEST(test_inconsistent)
 }
 END_TEST
 
+/* pack env (a SockOp or SockEvent envelope) and validate it again */
+static ls_env_reason_t s_check_packed(Ls__Envelope *env)
+{
+    uint8_t buf[512];
+    size_t n = ls__envelope__pack(env, buf);
+    Ls__Envelope *e = NULL;
+    ls_env_reason_t r = ls_env_unpack(buf, n, &e);
+    ls_env_free(&e);
+    return r;
+}
+
+START_TEST(test_sock_primitives)
+{
+    Ls__Envelope env = LS__ENVELOPE__INIT;
+    Ls__SockOp op = LS__SOCK_OP__INIT;
+    uint8_t msg[12] = {0x12, 0x34};
+    env.version = LS__VERSION__CONTRACT_VERSION;
+    env.layer = LS__LAYER__DNS;
+    env.dir = LS__DIRECTION__DOWN;
+    env.kind = LS__KIND__SOCK_OP;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_ERR_KIND); /* no SockOp */
+    env.sock_op = &op;
+    op.sock = 3;
+    op.op = LS__SOCK_OP__OP__OPEN;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_ERR_FIELD); /* OPEN needs protocol 17 */
+    op.has_protocol = 1;
+    op.protocol = 6;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_ERR_FIELD);
+    op.protocol = 17;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_OK); /* no pdu needed */
+    op.has_local_port = 1;
+    op.local_port = 70000;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_ERR_FIELD);
+    op.local_port = 53;
+    op.op = LS__SOCK_OP__OP__CONNECT; /* TCP, and a destination */
+    op.protocol = 6;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_ERR_FIELD);
+    op.has_remote_addr = op.has_remote_port = 1;
+    op.remote_addr = 0xc6336435;
+    op.remote_port = 53;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_OK);
+    op.op = LS__SOCK_OP__OP__SEND;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_ERR_PDU); /* a SEND carries bytes */
+    env.has_pdu = 1;
+    env.pdu = (ProtobufCBinaryData){sizeof msg, msg};
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_OK);
+    op.op = (Ls__SockOp__Op)9;
+    ck_assert_int_eq(s_check_packed(&env), LS_ENV_ERR_FIELD);
+    /* events: DATA needs bytes, others not; unknown events rejected */
+    Ls__Envelope up = LS__ENVELOPE__INIT;
+    Ls__SockEvent ev = LS__SOCK_EVENT__INIT;
+    up.version = LS__VERSION__CONTRACT_VERSION;
+    up.layer = LS__LAYER__TRANSPORT;
+    up.dir = LS__DIRECTION__UP;
+    up.kind = LS__KIND__SOCK_EVENT;
+    up.sock_event = &ev;
+    ev.sock = 3;
+    ev.ev = LS__SOCK_EVENT__EV__DATA;
+    ck_assert_int_eq(s_check_packed(&up), LS_ENV_ERR_PDU);
+    ev.ev = LS__SOCK_EVENT__EV__OPENED;
+    ck_assert_int_eq(s_check_packed(&up), LS_ENV_OK);
+    ev.ev = LS__SOCK_EVENT__EV__EV_NONE;
+    ck_assert_int_eq(s_check_packed(&up), LS_ENV_ERR_FIELD);
+    ck_assert_str_eq(ls_layer_str(LS__LAYER__DNS), "dns");
+}
+END_TEST
+
 START_TEST(test_seq_gaps)
 {
     ls_seq_t t = {0};
@@ -137,6 +204,7 @@ Suite *env_suite(void)
     tcase_add_test(tc, test_truncated_and_garbage);
     tcase_add_test(tc, test_inconsistent);
     tcase_add_test(tc, test_seq_gaps);
+    tcase_add_test(tc, test_sock_primitives);
     suite_add_tcase(s, tc);
     return s;
 }

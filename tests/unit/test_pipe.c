@@ -19,6 +19,8 @@
 #include "fault.h"
 #include "ipv4.h"
 #include "pipe.h"
+#include "tcp_wire.h"
+#include "udp.h"
 
 #define MAXRX 64
 
@@ -253,6 +255,74 @@ START_TEST(test_capture_bytes_net_tx_synthesized)
 }
 END_TEST
 
+START_TEST(test_sock_fault_kind_and_capture)
+{
+    /* a DNS query going down the dns:transport pipe: 12-byte header, QR = 0 */
+    static const uint8_t q[12] = {0xbe, 0xef, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+    Ls__SockOp op = LS__SOCK_OP__INIT;
+    op.sock = 1;
+    op.op = LS__SOCK_OP__OP__SEND;
+    op.has_protocol = op.has_local_addr = op.has_local_port = op.has_remote_addr = op.has_remote_port = 1;
+    op.protocol = 17;
+    op.local_addr = LS_IP4(192, 0, 2, 10);
+    op.local_port = 40000;
+    op.remote_addr = LS_IP4(198, 51, 100, 53);
+    op.remote_port = 53;
+    Ls__Envelope env;
+    ls_env_setup(&env, LS__KIND__SOCK_OP, 1, NULL, 0, q, sizeof q);
+    env.sock_op = &op;
+    fault_pdu_kind_t k;
+    uint8_t proto;
+    ck_assert_int_eq(ls_pipe_fault_kind(&env, &k, &proto), 0);
+    ck_assert_int_eq(k, FAULT_PDU_DNS);
+    ck_assert_uint_eq(proto, 17);
+    fault_filter_t fq, fr;
+    char err[64];
+    ck_assert_int_eq(fault_filter_parse("dns-query", &fq, err, sizeof err), 0);
+    ck_assert_int_eq(fault_filter_parse("dns-response", &fr, err, sizeof err), 0);
+    ck_assert(fault_filter_match(&fq, k, proto, q, sizeof q));
+    ck_assert(!fault_filter_match(&fr, k, proto, q, sizeof q));
+    ck_assert(!fault_filter_match(&fq, FAULT_PDU_L4, 17, q, sizeof q)); /* only on the dns pipe */
+    /* the capture synthesizes IPv4 + UDP around it, checksums real */
+    uint8_t out[128];
+    ck_assert_int_eq(ls_pipe_capture_bytes(&env, out, sizeof out), 20 + 8 + 12);
+    ipv4_repr_t ip;
+    ck_assert_int_eq(ipv4_parse(out, 40, &ip), IPV4_OK);
+    ck_assert_uint_eq(ip.proto, 17);
+    ck_assert_uint_eq(ip.src, LS_IP4(192, 0, 2, 10));
+    udp_repr_t u;
+    ck_assert_int_eq(udp_parse(out + 20, 20, ip.src, ip.dst, &u), UDP_PARSE_OK);
+    ck_assert_uint_eq(u.sport, 40000);
+    ck_assert_uint_eq(u.dport, 53);
+    ck_assert_mem_eq(u.payload, q, sizeof q);
+    /* an answer coming up over TCP: the prefix skipped by the filter, a TCP header in the capture */
+    static const uint8_t a[14] = {0, 12, 0xbe, 0xef, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0};
+    Ls__SockEvent ev = LS__SOCK_EVENT__INIT;
+    ev.sock = 1;
+    ev.ev = LS__SOCK_EVENT__EV__DATA;
+    ev.has_protocol = ev.has_stream_off = 1;
+    ev.protocol = 6;
+    ev.stream_off = 100;
+    ev.local_addr = LS_IP4(192, 0, 2, 10);
+    ev.local_port = 40001;
+    ev.remote_addr = LS_IP4(198, 51, 100, 53);
+    ev.remote_port = 53;
+    ls_env_setup(&env, LS__KIND__SOCK_EVENT, 2, NULL, 0, a, sizeof a);
+    env.sock_event = &ev;
+    ck_assert_int_eq(ls_pipe_fault_kind(&env, &k, &proto), 0);
+    ck_assert_uint_eq(proto, 6);
+    ck_assert(fault_filter_match(&fr, k, proto, a, sizeof a));
+    ck_assert_int_eq(ls_pipe_capture_bytes(&env, out, sizeof out), 20 + 20 + 14);
+    ck_assert_int_eq(ipv4_parse(out, 54, &ip), IPV4_OK);
+    ck_assert_uint_eq(ip.src, LS_IP4(198, 51, 100, 53)); /* up: from the remote end */
+    tcp_repr_t t;
+    ck_assert_int_eq(tcp_parse(out + 20, 34, ip.src, ip.dst, &t), TCP_PARSE_OK);
+    ck_assert_uint_eq(t.seq, 101);
+    ck_assert_uint_eq(t.sport, 53);
+    ck_assert_uint_eq(t.payload_len, 14);
+}
+END_TEST
+
 START_TEST(test_capture_bytes_trims_padding_and_skips_non_ip)
 {
     uint8_t d[64];
@@ -285,6 +355,7 @@ Suite *pipe_suite(void)
     tc = tcase_create("capture");
     tcase_add_test(tc, test_capture_bytes_net_tx_synthesized);
     tcase_add_test(tc, test_capture_bytes_trims_padding_and_skips_non_ip);
+    tcase_add_test(tc, test_sock_fault_kind_and_capture);
     suite_add_tcase(s, tc);
     return s;
 }
