@@ -330,8 +330,10 @@ static int s_parse_rdata(const uint8_t *buf, size_t len, size_t pos, uint16_t rd
     uint8_t *dst;
     int rc = DNS_OK;
     switch (rr->type) {
-    case DNS_T_A:    /* RFC 1035 3.4.1: a 32-bit address (class IN) */
+    case DNS_T_A:    /* RFC 1035 3.4.1: a 32-bit address */
     case DNS_T_AAAA: /* RFC 3596 2.2: a 128-bit address */
+        /* class-specific formats (RFC 3597 4): only IN's are known; a CH A
+         * (RFC 1035 3.4.1 does not define it) stays opaque */
         if (rr->rclass == DNS_C_IN && rdlen != (rr->type == DNS_T_A ? 4 : 16))
             return DNS_ERR_RDATA;
         goto opaque;
@@ -545,7 +547,7 @@ static bool s_match_at(const s_writer_t *w, size_t o, const uint8_t *sfx)
 
 /* RFC 1035 4.1.4: write name, replacing its longest suffix already in the
  * message with a pointer (only offsets that fit in 14 bits are remembered). */
-static void s_put_name(s_writer_t *w, const uint8_t *wire, size_t wlen, bool compress)
+static void s_put_name(s_writer_t *w, const uint8_t *wire, size_t wlen)
 {
     size_t pos = 0, ptr_at = wlen, ptr = 0;
     /* a dns_name_t that is not a well-formed wire name cannot be encoded */
@@ -553,21 +555,17 @@ static void s_put_name(s_writer_t *w, const uint8_t *wire, size_t wlen, bool com
         w->full = true;
         return;
     }
-    if (compress) {
-        for (size_t p = 0; p < wlen && wire[p] != 0; p += 1 + (size_t)wire[p]) {
-            for (size_t i = 0; i < w->nsfx; i++) {
-                if (s_match_at(w, w->sfx[i], wire + p)) {
-                    ptr_at = p;
-                    ptr = w->sfx[i];
-                    break;
-                }
-            }
-            if (ptr_at != wlen)
+    for (size_t p = 0; p < wlen && wire[p] != 0 && ptr_at == wlen; p += 1 + (size_t)wire[p]) {
+        for (size_t i = 0; i < w->nsfx; i++) {
+            if (s_match_at(w, w->sfx[i], wire + p)) {
+                ptr_at = p;
+                ptr = w->sfx[i];
                 break;
+            }
         }
     }
     while (pos < wlen && pos < ptr_at && wire[pos] != 0) {
-        if (compress && w->len <= DNS_PTR_MAX_OFF && w->nsfx < DNS_COMPRESS_MAX)
+        if (w->len <= DNS_PTR_MAX_OFF && w->nsfx < DNS_COMPRESS_MAX)
             w->sfx[w->nsfx++] = (uint16_t)w->len;
         s_put_bytes(w, wire + pos, 1 + (size_t)wire[pos]);
         pos += 1 + (size_t)wire[pos];
@@ -586,13 +584,13 @@ static void s_put_rdata(s_writer_t *w, uint16_t type, const uint8_t *rd, uint16_
     uint16_t pref;
     dns_soa_t soa;
     if ((type == DNS_T_NS || type == DNS_T_CNAME || type == DNS_T_PTR) && dns_rdata_name(rd, len, &n) == 0) {
-        s_put_name(w, n.wire, n.len, true);
+        s_put_name(w, n.wire, n.len);
     } else if (type == DNS_T_MX && dns_rdata_mx(rd, len, &pref, &n) == 0) {
         s_put16(w, pref);
-        s_put_name(w, n.wire, n.len, true);
+        s_put_name(w, n.wire, n.len);
     } else if (type == DNS_T_SOA && dns_rdata_soa(rd, len, &soa) == 0) {
-        s_put_name(w, soa.mname.wire, soa.mname.len, true);
-        s_put_name(w, soa.rname.wire, soa.rname.len, true);
+        s_put_name(w, soa.mname.wire, soa.mname.len);
+        s_put_name(w, soa.rname.wire, soa.rname.len);
         s_put_bytes(w, rd + len - DNS_SOA_FIXED, DNS_SOA_FIXED);
     } else {
         s_put_bytes(w, rd, len);
@@ -601,7 +599,7 @@ static void s_put_rdata(s_writer_t *w, uint16_t type, const uint8_t *rd, uint16_
 
 static void s_put_rr(s_writer_t *w, const dns_msg_t *m, const dns_rr_t *rr)
 {
-    s_put_name(w, rr->name.wire, rr->name.len, true);
+    s_put_name(w, rr->name.wire, rr->name.len);
     s_put16(w, rr->type);
     s_put16(w, rr->rclass);
     s_put32(w, rr->ttl);
@@ -642,7 +640,7 @@ static int s_encode(const dns_msg_t *m, s_writer_t *w, bool with_records)
     s_put16(w, with_records ? (uint16_t)m->count[DNS_SEC_AUTHORITY] : 0);
     s_put16(w, (uint16_t)((with_records ? m->count[DNS_SEC_ADDITIONAL] : 0) + (m->edns ? 1 : 0)));
     for (size_t i = 0; i < m->qdcount; i++) {
-        s_put_name(w, m->qd[i].name.wire, m->qd[i].name.len, true);
+        s_put_name(w, m->qd[i].name.wire, m->qd[i].name.len);
         s_put16(w, m->qd[i].qtype);
         s_put16(w, m->qd[i].qclass);
     }
@@ -663,6 +661,7 @@ int dns_emit(const dns_msg_t *m, uint8_t *buf, size_t cap, size_t limit, bool *t
     for (size_t i = 0; i < nrr; i++)
         if ((size_t)m->rr[i].rdoff + m->rr[i].rdlen > DNS_RDATA_POOL)
             return -1;
+    /* a cap below limit acts as the limit: the datagram cannot be longer */
     s_writer_t w = {.buf = buf, .cap = limit > 0 && limit < cap ? limit : cap};
     int n = s_encode(m, &w, true);
     if (n >= 0 || limit == 0)
