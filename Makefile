@@ -12,6 +12,7 @@
 #   orchestrator/stackctl.c         -> bin/stackctl; orchestrator/*.c the rest
 #   apps/lib/*.c                    -> app library; apps/*.c -> bin/<name> each
 #   tests/unit/test_*.c             -> each defines `Suite *NAME_suite(void)`; collected automatically
+#   tests/tools/*.c, bench/*.c      -> bin/<name> each: common + apps/lib + the cores it uses
 #   tests/integration/*.sh          -> run as check tests by tests/unit/test_integration.c
 
 BUILD   ?= build
@@ -100,9 +101,16 @@ $(APP_BINS): $(BUILD)/bin/%: $(BUILD)/obj/apps/%.o $(BASE_OBJ) $(call obj,$(wild
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(wildcard apps/lib/*.c)) $(BASE_OBJ) $(PKG_LIBS)
 
+# every core as a (thin) archive: a tool links only the core objects it uses
+CORE_LIB := $(BUILD)/lib/cores.a
+$(CORE_LIB): $(call obj,$(CORE_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcsT $@ $^
+
 # test tools and bench programs (tests/tools/*.c, bench/*.c): one binary each
 define tool_rule
-$(BUILD)/bin/$(basename $(notdir $(1))): $(call obj,$(1)) $(BASE_OBJ) $(call obj,$(wildcard apps/lib/*.c))
+$(BUILD)/bin/$(basename $(notdir $(1))): $(call obj,$(1)) $(BASE_OBJ) $(call obj,$(wildcard apps/lib/*.c)) $(CORE_LIB)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
