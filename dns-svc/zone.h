@@ -59,9 +59,10 @@ size_t zone_find(const zone_t *z, const dns_name_t *name, uint16_t type, const z
 /* name has records, or is an empty non-terminal (a name with descendants
  * but no records of its own: NODATA, not NXDOMAIN, RFC 8020). */
 bool zone_name_exists(const zone_t *z, const dns_name_t *name);
-/* The deepest delegation strictly below the apex at or above name (an NS
- * set at a name other than the origin): count of its NS records, *first
- * and *cut set; 0 when name is not under a delegation. */
+/* The delegation strictly below the apex at or above name (an NS set at
+ * a name other than the origin), the one closest to the apex: data below
+ * it belongs to the child zone (RFC 1034 4.3.2 step 3b). Count of its NS
+ * records, *first and *cut set; 0 when name is not under a delegation. */
 size_t zone_cut(const zone_t *z, const dns_name_t *name, const zone_rr_t **first, dns_name_t *cut);
 /* The apex SOA (always present in a loaded zone; NULL for root hints). */
 const zone_rr_t *zone_soa(const zone_t *z);
