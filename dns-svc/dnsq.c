@@ -100,12 +100,21 @@ dnsq_t *dnsq_add(dnsq_table_t *self, const dns_name_t *qname, uint16_t qtype, ui
         return NULL;
     uint32_t span = (uint32_t)self->port_hi - self->port_lo + 1;
     uint16_t port = 0;
-    if (!tcp)
-        for (int tries = 0; tries < 64; tries++) {
+    if (!tcp) {
+        bool found = false;
+        for (int tries = 0; tries < 64 && !found; tries++) {
             port = (uint16_t)(self->port_lo + s_draw(&self->rng) % span);
-            if (!s_port_busy(self, port))
-                break;
+            found = !s_port_busy(self, port);
         }
+        /* a crowded range: walk it from the last draw rather than share a
+         * port between two outstanding queries (their answers would mix) */
+        for (uint32_t k = 1; k < span && !found; k++) {
+            port = (uint16_t)(self->port_lo + (port - self->port_lo + 1) % span);
+            found = !s_port_busy(self, port);
+        }
+        if (!found)
+            return NULL;
+    }
     if (++self->next_handle == 0)
         self->next_handle = 1;
     *q = (dnsq_t){.handle = self->next_handle, .id = (uint16_t)s_draw(&self->rng), .qname = *qname,

@@ -54,7 +54,8 @@ typedef struct dnsq_table dnsq_table_t;
 dnsq_table_t *dnsq_table_new(size_t max, uint64_t seed, uint16_t port_lo, uint16_t port_hi);
 void dnsq_table_destroy(dnsq_table_t **self_p);
 /* A new outstanding query with a random id and (UDP) a random source port
- * not used by another outstanding query. NULL when the table is full. */
+ * not used by another outstanding query. NULL when the table is full, or
+ * (UDP) when every port of the range is in use. */
 dnsq_t *dnsq_add(dnsq_table_t *self, const dns_name_t *qname, uint16_t qtype, uint16_t qclass, uint32_t server,
                  bool tcp, int owner, uint64_t now, uint64_t deadline);
 dnsq_t *dnsq_get(dnsq_table_t *self, uint32_t handle);
