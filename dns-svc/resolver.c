@@ -41,6 +41,7 @@ typedef struct {
 
 typedef struct {
     bool used;
+    bool client;         /* a client's request (counted in nclients), not a sub-request */
     uint64_t token;
     int parent;          /* the request this sub-request resolves an NS address for, -1: a client's */
     int sub;             /* our sub-request in progress, -1 */
@@ -189,7 +190,7 @@ static void s_req_free(resolver_t *self, s_req_t *r)
         self->io.cancel(self->io.ctx, r->qhandle);
         dnsq_remove(self->q, r->qhandle);
     }
-    if (r->parent < 0 && r->token)
+    if (r->client)
         self->nclients--;
     memset(r, 0, sizeof *r);
 }
@@ -704,6 +705,7 @@ int resolver_resolve(resolver_t *self, const dns_name_t *qname, uint16_t qtype, 
     }
     s_req_t *r = &self->req[idx];
     r->token = token;
+    r->client = true;
     r->parent_pdu = parent;
     self->nclients++;
     LS_COUNT(self->io.counters, "dns.resolver.requests");
