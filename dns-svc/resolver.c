@@ -118,12 +118,15 @@ static const char *s_qstr(const dns_name_t *n, uint16_t type, char *buf, size_t 
 
 static s_infra_t *s_infra(resolver_t *self, uint32_t addr)
 {
-    s_infra_t *victim = &self->infra[0];
+    /* a free slot (rto 0) first, else the least recently used: `used` is
+     * a clock value and may be 0 for a server measured at time 0 */
+    s_infra_t *victim = NULL;
     for (int i = 0; i < R_INFRA; i++) {
-        if (self->infra[i].addr == addr && self->infra[i].rto)
-            return &self->infra[i];
-        if (self->infra[i].used < victim->used)
-            victim = &self->infra[i];
+        s_infra_t *s = &self->infra[i];
+        if (s->addr == addr && s->rto)
+            return s;
+        if (!victim || (victim->rto && (!s->rto || s->used < victim->used)))
+            victim = s;
     }
     *victim = (s_infra_t){.addr = addr, .rto = self->cfg.rto_initial_ns, .used = self->now};
     return victim;
