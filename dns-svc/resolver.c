@@ -327,6 +327,7 @@ static bool s_in_chain(resolver_t *self, const s_req_t *r, const dns_name_t *nam
 }
 
 static void s_send(resolver_t *self, s_req_t *r, int ni, int ai, bool tcp);
+static void s_load_hints(resolver_t *self);
 
 /* QUERYTARGETS: the closest cached zone cut above qname and a server of it. */
 static void s_targets(resolver_t *self, s_req_t *r)
@@ -337,13 +338,19 @@ static void s_targets(resolver_t *self, s_req_t *r)
     }
     dns_name_t zone = r->qname;
     const dns_cache_entry_t *ns = NULL;
-    for (;;) {
+    for (bool reloaded = false;;) {
         ns = dns_cache_get(self->cache, &zone, DNS_T_NS, DNS_C_IN, self->now);
         if (ns && !ns->negative && ns->n)
             break;
         ns = NULL;
-        if (zone.len <= 1 || dns_name_parent(&zone, 1, &zone) < 0)
+        if (zone.len > 1 && dns_name_parent(&zone, 1, &zone) == 0)
+            continue;
+        /* at the root with nothing cached: LRU eviction pushed the hints
+         * out of a full cache; put them back and look once more */
+        if (reloaded || !self->hints)
             break;
+        s_load_hints(self);
+        reloaded = true;
     }
     if (!ns) {
         s_servfail(self, r, "no NS records known for any zone above the name (root hints missing)");
