@@ -275,6 +275,14 @@ static void s_init(resolver_t *self, s_req_t *r)
     r->qname = res.end;
     r->ncname = res.ncname;
     const dns_cache_entry_t *e = res.fin;
+    /* RFC 2181 5.4.1: glue and a referral's NS set must not be returned as
+     * answers to a client; ask the zone's servers (whose answer outranks
+     * them in the cache). An NS-address sub-request may use them. */
+    if (e && r->client && !e->negative && e->trust < DNS_TRUST_ANSWER) {
+        s_log(self, r, "cache", "INIT_REQUEST %s: only %s data cached, not an answer: ask",
+              s_qstr(&r->qname, r->qtype, q, sizeof q), e->trust == DNS_TRUST_GLUE ? "glue" : "referral");
+        e = NULL;
+    }
     if (e) {
         s_log(self, r, "cache", "INIT_REQUEST %s: cache hit (%s, TTL %u left)", s_qstr(&r->qname, r->qtype, q, sizeof q),
               e->negative ? (e->nxdomain ? "NXDOMAIN" : "NODATA") : "answer", dns_cache_ttl_left(e, self->now));
