@@ -48,7 +48,8 @@ typedef struct {
     uint32_t id;         /* request number in the log */
     dns_name_t qname0, qname;
     uint16_t qtype, qclass;
-    uint32_t ncname, depth, sends, steps;
+    uint32_t ncname, depth, steps;
+    uint32_t sends;      /* queries sent: a client's request counts its sub-requests' too */
     dns_name_t zone;
     bool have_zone;
     s_ns_t ns[R_MAX_NS];
@@ -433,8 +434,12 @@ static void s_send(resolver_t *self, s_req_t *r, int ni, int ai, bool tcp)
 {
     s_ns_t *n = &r->ns[ni];
     uint32_t addr = n->addr[ai];
-    if (r->sends >= self->cfg.max_sends) {
-        s_servfail(self, r, "%u queries sent without an answer", r->sends);
+    /* max_sends covers the client's request and its sub-requests together */
+    s_req_t *top = r;
+    while (top->parent >= 0)
+        top = &self->req[top->parent];
+    if (top->sends >= self->cfg.max_sends) {
+        s_servfail(self, r, "%u queries sent without an answer", top->sends);
         return;
     }
     uint64_t rto = s_infra(self, addr)->rto;
@@ -451,7 +456,7 @@ static void s_send(resolver_t *self, s_req_t *r, int ni, int ai, bool tcp)
     o->qd[0].qclass = r->qclass;
     dns_msg_set_edns(o, self->cfg.edns_size);
     int len = dns_emit(o, self->buf, sizeof self->buf, 0, NULL);
-    r->sends++;
+    top->sends++;
     if (!tcp)
         n->tries[ai]++;
     char a[16], nt[DNS_NAME_TEXT_MAX], qs[DNS_NAME_TEXT_MAX + 16];
