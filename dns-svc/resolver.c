@@ -8,8 +8,10 @@
  *   resolver_response -> dnsq_match (demux: the answer is for this query or
  *     is dropped with its reason) -> s_resp -> TC: s_send over TCP |
  *     NXDOMAIN / NODATA: negative cache (RFC 2308) | answer / CNAME /
- *     referral: s_cache_section (only records in bailiwick) -> s_init
- *   resolver_poll -> dnsq_expired -> s_timeout (server RTO doubled) -> s_targets
+ *     referral (what the response says: resptype.c): s_cache_section (only
+ *     records in bailiwick) -> s_init; the RTT sample -> infra_sample
+ *   resolver_poll -> dnsq_expired -> infra_backoff (server RTO doubled) ->
+ *     s_targets (the server with the lowest RTO: infra_rto)
  *   s_finish -> io.done (a client request) | s_resume (a sub-request for an
  *     NS name's address: its parent carries on)
  * Limits end a request with SERVFAIL and the reason in the log and in
@@ -24,10 +26,11 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "dns-svc/infra.h"
+#include "dns-svc/resptype.h"
 
 #define R_MAX_NS 13      /* NS names kept per zone cut */
 #define R_MAX_ADDR 4     /* addresses kept per NS name */
-#define R_INFRA 64       /* servers with RTT state */
 #define R_SEND_BUF 4096
 
 typedef struct {
@@ -60,12 +63,6 @@ typedef struct {
     uint64_t parent_pdu, last_pdu;
 } s_req_t;
 
-typedef struct {
-    uint32_t addr;
-    bool measured;
-    uint64_t srtt, rttvar, rto, used;
-} s_infra_t;
-
 struct resolver {
     resolver_cfg_t cfg;
     resolver_io_t io;
@@ -75,7 +72,7 @@ struct resolver {
     s_req_t *req;
     size_t nreq, nclients;
     uint32_t next_id;
-    s_infra_t infra[R_INFRA];
+    infra_t infra;       /* per-server RTOs */
     uint64_t now;
     dns_msg_t *m;        /* parse scratch */
     dns_msg_t *out;      /* build scratch */
@@ -113,44 +110,6 @@ static const char *s_qstr(const dns_name_t *n, uint16_t type, char *buf, size_t 
     char name[DNS_NAME_TEXT_MAX], t[16];
     snprintf(buf, cap, "%s %s", dns_name_to_text(n, name, sizeof name), dns_type_to_text(type, t));
     return buf;
-}
-
-/* ---- server RTTs (RFC 6298-style estimator per server address) ---- */
-
-static s_infra_t *s_infra(resolver_t *self, uint32_t addr)
-{
-    /* a free slot (rto 0) first, else the least recently used: `used` is
-     * a clock value and may be 0 for a server measured at time 0 */
-    s_infra_t *victim = NULL;
-    for (int i = 0; i < R_INFRA; i++) {
-        s_infra_t *s = &self->infra[i];
-        if (s->addr == addr && s->rto)
-            return s;
-        if (!victim || (victim->rto && (!s->rto || s->used < victim->used)))
-            victim = s;
-    }
-    *victim = (s_infra_t){.addr = addr, .rto = self->cfg.rto_initial_ns, .used = self->now};
-    return victim;
-}
-
-static void s_infra_sample(resolver_t *self, uint32_t addr, uint64_t rtt)
-{
-    s_infra_t *s = s_infra(self, addr);
-    if (!s->measured) {
-        s->srtt = rtt;
-        s->rttvar = rtt / 2;
-        s->measured = true;
-    } else {
-        uint64_t d = s->srtt > rtt ? s->srtt - rtt : rtt - s->srtt;
-        s->rttvar = (3 * s->rttvar + d) / 4;
-        s->srtt = (7 * s->srtt + rtt) / 8;
-    }
-    s->rto = s->srtt + 4 * s->rttvar;
-    if (s->rto < self->cfg.rto_min_ns)
-        s->rto = self->cfg.rto_min_ns;
-    if (s->rto > self->cfg.rto_max_ns)
-        s->rto = self->cfg.rto_max_ns;
-    s->used = self->now;
 }
 
 /* ---- requests ---- */
@@ -379,7 +338,8 @@ static void s_targets(resolver_t *self, s_req_t *r)
         for (int k = 0; k < r->ns[i].naddr; k++) {
             if (r->ns[i].failed[k] || r->ns[i].tries[k] >= self->cfg.tries_per_server)
                 continue;
-            uint64_t score = s_infra(self, r->ns[i].addr[k])->rto + (uint64_t)r->ns[i].tries[k] * 60000000000ull;
+            uint64_t score = infra_rto(&self->infra, r->ns[i].addr[k], self->now) +
+                             (uint64_t)r->ns[i].tries[k] * 60000000000ull; /* untried first */
             if (score < best) {
                 best = score;
                 bi = i;
@@ -442,7 +402,7 @@ static void s_send(resolver_t *self, s_req_t *r, int ni, int ai, bool tcp)
         s_servfail(self, r, "%u queries sent without an answer", top->sends);
         return;
     }
-    uint64_t rto = s_infra(self, addr)->rto;
+    uint64_t rto = infra_rto(&self->infra, addr, self->now);
     if (tcp && rto < 2000000000ull)
         rto = 2000000000ull; /* a connection, then the query */
     dnsq_t *q = dnsq_add(self->q, &r->qname, r->qtype, r->qclass, addr, tcp, (int)(r - self->req), self->now,
@@ -528,54 +488,6 @@ out:
     return stored;
 }
 
-/* The SOA of a negative answer: in the authority section, in bailiwick, at or above name. */
-static const dns_rr_t *s_soa(const dns_msg_t *m, const dns_name_t *zone, const dns_name_t *name)
-{
-    const dns_rr_t *rr = dns_msg_section_c(m, DNS_SEC_AUTHORITY);
-    for (size_t i = 0; i < m->count[DNS_SEC_AUTHORITY]; i++)
-        if (rr[i].type == DNS_T_SOA && dns_name_is_sub(&rr[i].name, zone) && dns_name_is_sub(name, &rr[i].name))
-            return &rr[i];
-    return NULL;
-}
-
-/* Where the answer's CNAME chain (if any) leads from name. */
-static void s_chain_end(const dns_msg_t *m, const dns_name_t *from, dns_name_t *out)
-{
-    *out = *from;
-    const dns_rr_t *rr = dns_msg_section_c(m, DNS_SEC_ANSWER);
-    for (int hops = 0; hops < 16; hops++) {
-        bool moved = false;
-        for (size_t i = 0; i < m->count[DNS_SEC_ANSWER] && !moved; i++)
-            if (rr[i].type == DNS_T_CNAME && dns_name_eq(&rr[i].name, out) &&
-                dns_rdata_name(dns_rr_rdata(m, &rr[i]), rr[i].rdlen, out) == 0)
-                moved = true;
-        if (!moved)
-            return;
-    }
-}
-
-static bool s_answers(const dns_msg_t *m, const dns_name_t *name, uint16_t type)
-{
-    const dns_rr_t *rr = dns_msg_section_c(m, DNS_SEC_ANSWER);
-    for (size_t i = 0; i < m->count[DNS_SEC_ANSWER]; i++)
-        if (dns_name_eq(&rr[i].name, name) && (rr[i].type == type || rr[i].type == DNS_T_CNAME))
-            return true;
-    return false;
-}
-
-/* The NS set of a referral: authority NS records of one zone strictly below
- * ours and at or above qname. *cut set. */
-static bool s_referral(const dns_msg_t *m, const dns_name_t *zone, const dns_name_t *qname, dns_name_t *cut)
-{
-    const dns_rr_t *rr = dns_msg_section_c(m, DNS_SEC_AUTHORITY);
-    for (size_t i = 0; i < m->count[DNS_SEC_AUTHORITY]; i++)
-        if (rr[i].type == DNS_T_NS && dns_name_is_sub(qname, &rr[i].name)) {
-            *cut = rr[i].name;
-            return dns_name_is_sub(cut, zone) && !dns_name_eq(cut, zone);
-        }
-    return false;
-}
-
 static void s_server_failed(resolver_t *self, s_req_t *r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void s_server_failed(resolver_t *self, s_req_t *r, const char *fmt, ...)
 {
@@ -605,8 +517,8 @@ static void s_resp(resolver_t *self, s_req_t *r, const dnsq_t *q, const dns_msg_
     if (m->rcode == DNS_RCODE_NXDOMAIN) {
         dns_name_t last;
         s_cache_section(self, m, DNS_SEC_ANSWER, trust, &r->zone, DNS_T_CNAME, 0);
-        s_chain_end(m, &r->qname, &last);
-        const dns_rr_t *soa = s_soa(m, &r->zone, &last);
+        resptype_chain_end(m, &r->qname, &last);
+        const dns_rr_t *soa = resptype_soa(m, &r->zone, &last);
         s_log(self, r, "state", "QUERY_RESP NXDOMAIN from the server for %s%s", z, soa ? "" : " (no SOA: not cached)");
         LS_COUNT(self->io.counters, "dns.resolver.rx.nxdomain");
         if (!soa) {
@@ -622,7 +534,7 @@ static void s_resp(resolver_t *self, s_req_t *r, const dnsq_t *q, const dns_msg_
         s_server_failed(self, r, "rcode %s", dns_rcode_to_text(m->rcode, rc));
         return;
     }
-    if (s_answers(m, &r->qname, r->qtype)) {
+    if (resptype_answers(m, &r->qname, r->qtype)) {
         int n = s_cache_section(self, m, DNS_SEC_ANSWER, trust, &r->zone, 0, 0);
         s_log(self, r, "state", "QUERY_RESP %s answer from the server for %s: %d RRset(s) cached",
               m->aa ? "authoritative" : "non-authoritative", z, n);
@@ -631,7 +543,7 @@ static void s_resp(resolver_t *self, s_req_t *r, const dnsq_t *q, const dns_msg_
         return;
     }
     dns_name_t cut;
-    if (m->count[DNS_SEC_ANSWER] == 0 && s_referral(m, &r->zone, &r->qname, &cut)) {
+    if (m->count[DNS_SEC_ANSWER] == 0 && resptype_referral(m, &r->zone, &r->qname, &cut)) {
         char ct[DNS_NAME_TEXT_MAX];
         dns_name_to_text(&cut, ct, sizeof ct);
         if (r->depth + 1 > self->cfg.max_depth) {
@@ -648,7 +560,7 @@ static void s_resp(resolver_t *self, s_req_t *r, const dnsq_t *q, const dns_msg_
         s_init(self, r);
         return;
     }
-    const dns_rr_t *soa = s_soa(m, &r->zone, &r->qname);
+    const dns_rr_t *soa = resptype_soa(m, &r->zone, &r->qname);
     if (m->count[DNS_SEC_ANSWER] == 0 && (soa || m->aa)) {
         s_log(self, r, "state", "QUERY_RESP NODATA from the server for %s%s", z, soa ? "" : " (no SOA: not cached)");
         LS_COUNT(self->io.counters, "dns.resolver.rx.nodata");
@@ -691,7 +603,7 @@ void resolver_response(resolver_t *self, uint32_t handle, uint32_t from, uint16_
                  s_qstr(&q->qname, q->qtype, qs, sizeof qs), r->id);
     }
     if (!q->tcp)
-        s_infra_sample(self, q->server, now - q->sent_at);
+        infra_sample(&self->infra, q->server, now - q->sent_at, now);
     dnsq_t copy = *q;
     self->io.cancel(self->io.ctx, handle);
     dnsq_remove(self->q, handle);
@@ -755,8 +667,7 @@ void resolver_poll(resolver_t *self, uint64_t now)
     dnsq_t *q;
     while ((q = dnsq_expired(self->q, now)) != NULL) {
         s_req_t *r = &self->req[q->owner];
-        s_infra_t *inf = s_infra(self, q->server);
-        inf->rto = inf->rto * 2 > self->cfg.rto_max_ns ? self->cfg.rto_max_ns : inf->rto * 2; /* back off */
+        infra_backoff(&self->infra, q->server, now);
         char a[16];
         s_log(self, r, "timer", "QUERYTARGETS no answer from %s within %llu ms%s", ip4_fmt(q->server, a),
               (unsigned long long)((now - q->sent_at) / 1000000), q->tcp ? " (TCP)" : "");
@@ -811,6 +722,7 @@ resolver_t *resolver_new(const resolver_cfg_t *cfg, const resolver_io_t *io, con
     self->cfg = cfg ? *cfg : resolver_cfg_default();
     self->io = *io;
     self->hints = hints;
+    infra_init(&self->infra, self->cfg.rto_initial_ns, self->cfg.rto_min_ns, self->cfg.rto_max_ns);
     self->nreq = (size_t)self->cfg.max_requests * 2;
     self->req = calloc(self->nreq, sizeof *self->req);
     self->cache = dns_cache_new(self->cfg.cache_max);
