@@ -5,7 +5,8 @@
 #                    stackctl and the apps (not the test runner).
 #   stage "runtime": Debian + only the runtime libraries + our binaries in
 #                    /opt/layerstack/bin (on PATH), the topologies, and the
-#                    deployment's topology at /etc/layerstack/topology.yaml.
+#                    deployment's topology at /etc/layerstack/topology.yaml
+#                    with topologies/' files (zones) beside it.
 #
 # Every container of the deployment runs this one image with a different
 # command (link-svc --host hosta ..., stackctl idle for the orchestrator).
@@ -42,6 +43,9 @@ RUN apt-get update -qq \
 ARG TOPOLOGY=topologies/default.yaml
 COPY --from=build /src/build/bin/ /opt/layerstack/bin/
 COPY topologies/ /opt/layerstack/topologies/
+# the files a topology names (dns: zones, root_hints, hosts) resolve beside it:
+# topologies/zones/root.zone -> /etc/layerstack/zones/root.zone
+COPY topologies/ /etc/layerstack/
 COPY ${TOPOLOGY} /etc/layerstack/topology.yaml
 ENV PATH=/opt/layerstack/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LS_ENDPOINTS=tcp \

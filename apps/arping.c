@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "apps/lib/app.h"
+#include "apps/lib/resolve.h"
 #include "bytes.h"
 #include "loop.h"
 
@@ -51,8 +52,9 @@ int main(int argc, char **argv)
     if (app_init(&app, "arping") < 0)
         return 2;
     uint32_t addr;
-    if (app_resolve(&app, target, &addr) < 0) {
-        fprintf(stderr, "arping: %s: unknown host\n", target);
+    int grc = app_resolve(&app, target, &addr);
+    if (grc < 0) {
+        fprintf(stderr, "arping: %s: %s\n", target, app_gai_strerror(grc));
         app_fini(&app);
         return 2;
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "apps/lib/app.h"
+#include "apps/lib/resolve.h"
 #include "apps/lib/sock.h"
 #include "bytes.h"
 
@@ -82,8 +83,9 @@ int main(int argc, char **argv)
     if (app_init(&app, "http-get") < 0)
         return 2;
     uint32_t dst;
-    if (app_resolve(&app, host, &dst) < 0) {
-        fprintf(stderr, "http-get: could not resolve host: %s\n", host);
+    int grc = app_resolve(&app, host, &dst);
+    if (grc < 0) {
+        fprintf(stderr, "http-get: (6) Could not resolve host: %s (%s)\n", host, app_gai_strerror(grc));
         app_fini(&app);
         return 1;
     }

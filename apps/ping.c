@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "apps/lib/app.h"
+#include "apps/lib/resolve.h"
 #include "bytes.h"
 #include "icmp.h"
 #include "ipv4.h"
@@ -405,8 +406,9 @@ int main(int argc, char **argv)
     app_t app;
     if (app_init(&app, "ping") < 0)
         return 2;
-    if (app_resolve(&app, p.name, &p.dst) < 0) {
-        fprintf(stderr, "ping: %s: Name or service not known\n", p.name);
+    int grc = app_resolve(&app, p.name, &p.dst);
+    if (grc < 0) {
+        fprintf(stderr, "ping: %s: %s\n", p.name, app_gai_strerror(grc));
         app_fini(&app);
         return 2;
     }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "apps/lib/app.h"
+#include "apps/lib/resolve.h"
 #include "apps/lib/sock.h"
 #include "bytes.h"
 #include "icmp.h"
@@ -333,9 +334,10 @@ int main(int argc, char **argv)
         return 2;
     t.app = &app;
     int rc = 2;
-    if (app_resolve(&app, t.name, &t.dst) < 0) {
-        fprintf(stderr, "%s: Name or service not known\nCannot handle \"host\" cmdline arg `%s' on position 1 (argc %d)\n",
-                t.name, t.name, optind);
+    int grc = app_resolve(&app, t.name, &t.dst);
+    if (grc < 0) {
+        fprintf(stderr, "%s: %s\nCannot handle \"host\" cmdline arg `%s' on position 1 (argc %d)\n", t.name,
+                app_gai_strerror(grc), t.name, optind);
         app_fini(&app);
         return 2;
     }

@@ -621,10 +621,119 @@ static int s_load_layers(s_ld_t *ld, topo_host_t *h, const yaml_node_t *m)
     return 0;
 }
 
+/* A file named in the topology, relative to the topology file's directory. */
+static int s_rel_path(s_ld_t *ld, const yaml_node_t *at, const char *in, char *out, size_t cap)
+{
+    const char *slash = strrchr(ld->label, '/');
+    int n = in[0] == '/' || !slash ? snprintf(out, cap, "%s", in)
+                                   : snprintf(out, cap, "%.*s/%s", (int)(slash - ld->label), ld->label, in);
+    if (n < 0 || (size_t)n >= cap)
+        return s_fail(ld, at, "path '%s' is too long", in);
+    return 0;
+}
+
+/* A sequence of scalars (or one scalar) under key: each through fn. */
+static int s_scalar_list(s_ld_t *ld, const yaml_node_t *map, const char *key, size_t max,
+                         int (*fn)(s_ld_t *ld, const yaml_node_t *at, const char *text, size_t i, void *arg),
+                         void *arg, size_t *count)
+{
+    yaml_node_t *v = s_map_get(ld, map, key);
+    *count = 0;
+    if (!v || s_is_null(v))
+        return 0;
+    size_t n = v->type == YAML_SEQUENCE_NODE
+                   ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 1;
+    if (v->type != YAML_SEQUENCE_NODE && v->type != YAML_SCALAR_NODE)
+        return s_fail(ld, v, "'%s' must be a list, got %s", key, s_type_name(v));
+    if (n > max)
+        return s_fail(ld, v, "'%s' has %zu entries (at most %zu)", key, n, max);
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *e = v->type == YAML_SEQUENCE_NODE ? s_node(ld, v->data.sequence.items.start[i]) : v;
+        char text[TOPO_PROG_MAX];
+        if (!e || s_scalar(ld, e, key, text, sizeof text) < 0 || fn(ld, e, text, i, arg) < 0)
+            return -1;
+        *count = i + 1;
+    }
+    return 0;
+}
+
+static int s_dns_zone(s_ld_t *ld, const yaml_node_t *at, const char *text, size_t i, void *arg)
+{
+    topo_dns_t *d = arg;
+    return s_rel_path(ld, at, text, d->zones[i], sizeof d->zones[i]);
+}
+
+static int s_dns_ns(s_ld_t *ld, const yaml_node_t *at, const char *text, size_t i, void *arg)
+{
+    topo_dns_t *d = arg;
+    if (ip4_parse(text, &d->nameservers[i]) < 0)
+        return s_fail(ld, at, "dns: nameserver '%s' is not an IPv4 address", text);
+    return 0;
+}
+
+static int s_dns_search(s_ld_t *ld, const yaml_node_t *at, const char *text, size_t i, void *arg)
+{
+    topo_dns_t *d = arg;
+    size_t len = strlen(text);
+    bool ok = len > 0 && len < sizeof d->search[i] && text[0] != '.' && !strstr(text, "..");
+    for (const char *p = text; *p && ok; p++)
+        ok = isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_';
+    if (!ok)
+        return s_fail(ld, at, "dns: search domain '%s' is not a domain name", text);
+    snprintf(d->search[i], sizeof d->search[i], "%s", text);
+    return 0;
+}
+
+static int s_load_dns(s_ld_t *ld, topo_host_t *h, const yaml_node_t *m)
+{
+    static const char *const keys[] = {"recursive", "root_hints", "zones", "nameservers", "search",
+                                       "ndots", "timeout", "attempts", "hosts", NULL};
+    topo_dns_t *d = &h->dns;
+    d->present = true;
+    d->line = s_line(m);
+    d->ndots = -1;
+    if (s_check_keys(ld, m, "dns", keys) < 0 || s_get_bool(ld, m, "recursive", &d->recursive) < 0)
+        return -1;
+    char text[TOPO_PROG_MAX];
+    yaml_node_t *at;
+    int r = s_get_str(ld, m, "root_hints", false, text, sizeof text, &at);
+    if (r < 0 || (r > 0 && s_rel_path(ld, at, text, d->root_hints, sizeof d->root_hints) < 0))
+        return -1;
+    if (d->recursive && !d->root_hints[0])
+        return s_fail(ld, m, "dns: recursive: true needs root_hints (a file like zones/root.hints)");
+    r = s_get_str(ld, m, "hosts", false, text, sizeof text, &at);
+    if (r < 0 || (r > 0 && s_rel_path(ld, at, text, d->hosts, sizeof d->hosts) < 0))
+        return -1;
+    if (s_scalar_list(ld, m, "zones", TOPO_DNS_MAX_ZONES, s_dns_zone, d, &d->nzone) < 0 ||
+        s_scalar_list(ld, m, "nameservers", TOPO_DNS_MAXNS, s_dns_ns, d, &d->nns) < 0 ||
+        s_scalar_list(ld, m, "search", TOPO_DNS_MAXSEARCH, s_dns_search, d, &d->nsearch) < 0)
+        return -1;
+    uint64_t v;
+    r = s_get_uint(ld, m, "ndots", false, 0, 15, &v);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        d->ndots = (int)v;
+    r = s_get_uint(ld, m, "attempts", false, 1, 5, &v);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        d->attempts = (int)v;
+    r = s_get_str(ld, m, "timeout", false, text, sizeof text, &at);
+    if (r < 0)
+        return -1;
+    if (r > 0 && (topo_parse_duration_ns(text, &d->timeout_ns) < 0 || d->timeout_ns < 100000000ull ||
+                  d->timeout_ns > 30000000000ull))
+        return s_fail(ld, at, "dns: timeout '%s' must be a duration from 100ms to 30s", text);
+    if (!h->layers[TOPO_LAYER_DNS][0])
+        return s_fail(ld, m, "dns: settings given, but this host's dns layer is none (add layers: {dns: dns-svc})");
+    return 0;
+}
+
 static int s_load_host(s_ld_t *ld, size_t idx, const yaml_node_t *m)
 {
     static const char *const keys[] = {"name", "forward", "interfaces", "routes", "layers",
-                                       "settings", NULL};
+                                       "settings", "dns", NULL};
     topo_t *t = ld->topo;
     topo_host_t *h = &t->hosts[idx];
     h->line = s_line(m);
@@ -710,6 +819,8 @@ static int s_load_host(s_ld_t *ld, size_t idx, const yaml_node_t *m)
     }
     if (s_get_node(ld, m, "settings", YAML_MAPPING_NODE, false, &node) < 0 ||
         (node && s_load_settings(ld, node, &h->settings, &h->nsetting) < 0))
+        goto out;
+    if (s_get_node(ld, m, "dns", YAML_MAPPING_NODE, false, &node) < 0 || (node && s_load_dns(ld, h, node) < 0))
         goto out;
     rc = 0;
 out:

@@ -37,6 +37,17 @@
  *         transport: transport-svc
  *         dns: none
  *       settings: { msl: 2s }    # optional per-host overrides
+ *       dns:                 # optional; needs layers: {dns: dns-svc} (see docs/dns.md)
+ *         recursive: true    #   the recursive resolver role (answers RD=1 queries)
+ *         root_hints: zones/root.hints   # where recursion starts (required with recursive)
+ *         zones: [zones/example.test.zone]   # the authoritative role: master files
+ *         nameservers: [198.51.100.53]   # the stub's resolv.conf: up to 3
+ *         search: [example.test]         #   up to 6 domains
+ *         ndots: 1           #   default 1
+ *         timeout: 2s        #   per try, default 5s
+ *         attempts: 2        #   default 2
+ *         hosts: FILE        #   more hosts(5) lines after the topology's own names
+ *       (file names are relative to the topology file's directory)
  *   faults:                  # optional, applied at start
  *     - pipe: hosta net:link@eth0 down   # "<host> <pipe> [up|down|both]"
  *       spec: loss 10%
@@ -101,6 +112,30 @@ typedef struct {
     int line;
 } topo_route_t;
 
+#define TOPO_DNS_MAX_ZONES 8
+#define TOPO_DNS_MAXNS 3      /* resolv.conf MAXNS */
+#define TOPO_DNS_MAXSEARCH 6  /* resolv.conf MAXDNSRCH */
+#define TOPO_DNS_NAME_MAX 254 /* a domain name in text, incl. NUL */
+
+/* A host's `dns:` block: which DNS roles its dns-svc plays, and its stub's
+ * resolv.conf. File names are resolved against the topology's directory. */
+typedef struct {
+    bool present;
+    bool recursive;
+    char root_hints[TOPO_PROG_MAX];
+    char zones[TOPO_DNS_MAX_ZONES][TOPO_PROG_MAX];
+    size_t nzone;
+    uint32_t nameservers[TOPO_DNS_MAXNS];
+    size_t nns;
+    char search[TOPO_DNS_MAXSEARCH][TOPO_DNS_NAME_MAX];
+    size_t nsearch;
+    int ndots;            /* -1: not given */
+    uint64_t timeout_ns;  /* 0: not given */
+    int attempts;         /* 0: not given */
+    char hosts[TOPO_PROG_MAX];
+    int line;
+} topo_dns_t;
+
 typedef struct {
     char name[TOPO_NAME_MAX];
     bool forward;
@@ -111,6 +146,7 @@ typedef struct {
     char layers[TOPO_LAYER_COUNT][TOPO_PROG_MAX]; /* "" = none (not run) */
     topo_kv_t *settings;  /* global settings merged with this host's overrides */
     size_t nsetting;
+    topo_dns_t dns;
     int line;
 } topo_host_t;
 

@@ -12,7 +12,8 @@
  *         (NET_DELIVER), s_cb_icmp_error_up (NET_ICMP_ERROR), s_cb_raw_rx
  *         (netctl_icmp_key -> "icmp" events to raw listeners)
  *   ctl:  table route|if, route-add, route-del, link IF up|down,
- *         raw-open ID|udp SPORT, raw-send DST TTL DF [SRC] (+data), raw-close, route-get DST
+ *         raw-open ID|udp SPORT, raw-send DST TTL DF [SRC [PROTO]] (+data: ICMP, or a UDP
+ *         datagram with a source of the app's choosing), raw-close, route-get DST
  *   timer: loop -> s_deadline/s_fire -> net_core_next_deadline/net_core_poll
  */
 #include "net-svc/nsvc.h"
@@ -28,6 +29,7 @@
 #include "net-svc/net_core.h"
 #include "net-svc/netctl.h"
 #include "pipe.h"
+#include "udp.h"
 
 typedef struct {
     char name[NET_IFNAMSIZ];
@@ -412,13 +414,23 @@ static int s_route_cmd(nsvc_t *ns, const Ls__CtlRequest *req, ls_ctl_reply_t *re
     return 0;
 }
 
-/* raw-send DST TTL DF [SRC]; data = the ICMP message (checksum by the app). */
+/* raw-send DST TTL DF [SRC [PROTO]]; data = the ICMP message, or with
+ * PROTO 17 a whole UDP datagram (checksums by the app: a raw socket with
+ * IP_HDRINCL, as packet-crafting tools use to forge a source address). */
 static int s_raw_send(nsvc_t *ns, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
 {
     ls_svc_t *svc = ns->svc;
     uint32_t dst, src = 0;
-    if (req->n_args < 3 || !req->has_data || req->data.len < ICMP_HDR_LEN) {
-        ls_ctl_error(rep, EINVAL, "raw-send DST TTL DF [SRC] with an ICMP message as data");
+    uint8_t proto = IP_PROTO_ICMP;
+    if (req->n_args >= 5 && strcmp(req->args[4], "17") == 0)
+        proto = IP_PROTO_UDP;
+    else if (req->n_args >= 5 && strcmp(req->args[4], "1") != 0) {
+        ls_ctl_error(rep, EPROTONOSUPPORT, "raw-send: protocol %s (1 ICMP or 17 UDP)", req->args[4]);
+        return 0;
+    }
+    size_t min = proto == IP_PROTO_UDP ? UDP_HDR_LEN : ICMP_HDR_LEN;
+    if (req->n_args < 3 || !req->has_data || req->data.len < min) {
+        ls_ctl_error(rep, EINVAL, "raw-send DST TTL DF [SRC [PROTO]] with an ICMP message (or UDP datagram) as data");
         return 0;
     }
     int ttl = atoi(req->args[1]);
@@ -441,13 +453,17 @@ static int s_raw_send(nsvc_t *ns, const Ls__CtlRequest *req, ls_ctl_reply_t *rep
     uint64_t id = ls_svc_pdu_id(svc);
     if (svc->log_pdu) {
         char s[200], a[16], b[16];
-        icmp_summary(req->data.data, req->data.len, s, sizeof s);
+        if (proto == IP_PROTO_UDP)
+            snprintf(s, sizeof s, "UDP %u > %u, length %zu", rd_be16(req->data.data + UDP_OFF_SPORT),
+                     rd_be16(req->data.data + UDP_OFF_DPORT), req->data.len - UDP_HDR_LEN);
+        else
+            icmp_summary(req->data.data, req->data.len, s, sizeof s);
         ls_logev(svc->log, LS_LOG_PDU,
                  &(ls_logev_t){.now_ns = now, .layer = "app", .dir = "down", .ev = "send", .pdu = id},
                  "raw %s > %s: %s", ip4_fmt(src, a), ip4_fmt(dst, b), s);
     }
-    LS_COUNT(svc->ctr, "raw.rx.send");
-    int rc = net_core_send(ns->core, src, dst, IP_PROTO_ICMP, (uint8_t)ttl, df, 0, req->data.data,
+    LS_COUNT(svc->ctr, proto == IP_PROTO_UDP ? "raw.rx.send_udp" : "raw.rx.send");
+    int rc = net_core_send(ns->core, src, dst, proto, (uint8_t)ttl, df, 0, req->data.data,
                            req->data.len, &id, 1, now);
     if (rc == NET_ERR_NOROUTE) {
         ls_ctl_error(rep, ENETUNREACH, "Network is unreachable");

@@ -41,6 +41,7 @@ static const char *const s_usage =
     "  status                     services with pid, state and restarts\n"
     "Run applications on a simulated host:\n"
     "  exec HOST CMD [ARGS...]    e.g. stackctl exec hosta ping -c 3 hostb\n"
+    "                             (DNS: host, dig, getent; ping www.example.test)\n"
     "Look inside the layers:\n"
     "  stats HOST                 every counter, netstat -s style\n"
     "  ifconfig HOST              interfaces with addresses, MTU and rx/tx/drop counters\n"
@@ -48,6 +49,7 @@ static const char *const s_usage =
     "  mac SEGMENT                a switch's MAC table\n"
     "  route HOST [add|del DST/LEN [via GW] [dev IF]]   routing table (route -n style)\n"
     "  netstat HOST | ss HOST     TCP connections\n"
+    "  dns HOST [flush|pending|zones]   DNS caches with TTLs left; flush them\n"
     "  link HOST IF up|down       pull or plug a cable\n"
     "  trace [--pdu ID] [--flow F] [--host H] [--layer L] [--follow]   merged per-layer log\n"
     "Break a layer, run lessons:\n"
@@ -60,76 +62,6 @@ static const char *const s_usage =
     "  ctl SERVICE CMD [ARGS...]  send one raw control request and print the reply\n"
     "\n"
     "The run directory (logs, pcaps, sockets) is ./run unless --run-dir or $LS_RUN_DIR says otherwise.\n";
-
-/* ---- helpers shared with cmd_*.c ---- */
-
-int stackctl_topo(stackctl_t *sc)
-{
-    if (sc->topo)
-        return 0;
-    char err[512];
-    if (access(sc->topo_path, R_OK) != 0) {
-        fprintf(stderr, "stackctl: nothing is up in %s (no %s); run 'stackctl up' first\n", sc->run_dir,
-                sc->topo_path);
-        return -1;
-    }
-    sc->topo = topo_load(sc->topo_path, err, sizeof err);
-    if (!sc->topo) {
-        fprintf(stderr, "stackctl: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
-Ls__CtlReply *stackctl_call(stackctl_t *sc, const char *service, const char *cmd, const char *const *args,
-                            size_t nargs, int timeout_ms)
-{
-    if (stackctl_topo(sc) < 0)
-        return NULL;
-    char ep[400];
-    if (topo_endpoint(sc->topo, sc->mode, sc->run_dir, service, TOPO_EP_CTL, NULL, false, ep, sizeof ep) < 0) {
-        fprintf(stderr, "stackctl: %s\n", ep);
-        return NULL;
-    }
-    ls_ctl_client_t *c = ls_ctl_client_new(sc->zctx, ep);
-    if (!c) {
-        fprintf(stderr, "stackctl: cannot connect to %s\n", ep);
-        return NULL;
-    }
-    Ls__CtlReply *rep = ls_ctl_call(c, cmd, args, nargs, timeout_ms);
-    ls_ctl_client_destroy(&c);
-    if (!rep)
-        fprintf(stderr, "stackctl: %s did not answer '%s' within %d ms (is it up? see 'stackctl status')\n",
-                service, cmd, timeout_ms);
-    return rep;
-}
-
-int stackctl_print_reply(const Ls__CtlReply *rep, const char *service)
-{
-    if (rep->rc != 0) {
-        fprintf(stderr, "%s: %s\n", service, rep->error ? rep->error : strerror(rep->rc));
-        return 1;
-    }
-    for (size_t i = 0; i < rep->n_rows; i++)
-        printf("%s\n", rep->rows[i]);
-    return 0;
-}
-
-int stackctl_service(stackctl_t *sc, const char *host, const char *layer, char *out, size_t cap)
-{
-    if (stackctl_topo(sc) < 0)
-        return -1;
-    const topo_host_t *h = topo_host(sc->topo, host);
-    if (!h) {
-        fprintf(stderr, "stackctl: no host '%s' in %s (hosts:", host, sc->topo_path);
-        for (size_t i = 0; i < sc->topo->nhost; i++)
-            fprintf(stderr, " %s", sc->topo->hosts[i].name);
-        fprintf(stderr, ")\n");
-        return -1;
-    }
-    snprintf(out, cap, "%s-%s", host, layer);
-    return 0;
-}
 
 /* ---- up / down / status ---- */
 
@@ -167,6 +99,64 @@ static int s_copy_file(const char *from, const char *to)
     return fclose(out);
 }
 
+/* mkdir -p of path's directory. */
+static void s_mkdirs_for(const char *path)
+{
+    char d[800];
+    snprintf(d, sizeof d, "%s", path);
+    for (char *p = d + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(d, 0755);
+            *p = '/';
+        }
+}
+
+/* A run is self-contained: the files the topology names (zone files, root
+ * hints, hosts files) are copied beside RUN/topology.yaml under the same
+ * relative names, so services resolve them as they would beside the
+ * original. Absolute names are left where they are; '..' is refused. */
+static int s_copy_topo_files(const topo_t *t, const char *topo_arg, const char *run_dir)
+{
+    const char *slash = strrchr(topo_arg, '/');
+    size_t dlen = slash ? (size_t)(slash - topo_arg) + 1 : 0;
+    for (size_t i = 0; i < t->nhost; i++) {
+        const topo_dns_t *d = &t->hosts[i].dns;
+        const char *files[TOPO_DNS_MAX_ZONES + 2];
+        size_t n = 0;
+        for (size_t z = 0; z < d->nzone; z++)
+            files[n++] = d->zones[z];
+        if (d->root_hints[0])
+            files[n++] = d->root_hints;
+        if (d->hosts[0])
+            files[n++] = d->hosts;
+        for (size_t f = 0; f < n; f++) {
+            const char *rel = files[f];
+            if (dlen && strncmp(rel, topo_arg, dlen) == 0)
+                rel += dlen;
+            else if (rel[0] == '/')
+                continue;
+            if (strstr(rel, "..")) {
+                fprintf(stderr, "stackctl up: host '%s': '%s' is outside the topology's directory (use a name "
+                        "below it, or an absolute path)\n", t->hosts[i].name, files[f]);
+                return -1;
+            }
+            char to[800];
+            snprintf(to, sizeof to, "%s/%s", run_dir, rel);
+            struct stat a, b;
+            if (stat(files[f], &a) == 0 && stat(to, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                continue; /* the topology lives in the run directory already */
+            s_mkdirs_for(to);
+            if (s_copy_file(files[f], to) < 0) {
+                fprintf(stderr, "stackctl up: host '%s': cannot copy %s: %s\n", t->hosts[i].name, files[f],
+                        strerror(errno));
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int s_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     if (remove(path) != 0)
@@ -181,14 +171,53 @@ static void s_clean_dir(const char *dir)
         nftw(dir, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The last non-empty line of a file into buf ("" if none). */
+static void s_last_line(const char *path, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0])
+            snprintf(buf, cap, "%s", line);
+    }
+    fclose(f);
+}
+
+/* Services that refused to start (exit 2 before ready): print each one's message. */
+static size_t s_report_failed(stackctl_t *sc, const Ls__CtlReply *rep)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rep->n_rows; i++) {
+        char name[96], state[32], path[800], msg[1024];
+        int pid;
+        if (sscanf(rep->rows[i], "%95[^\t]\t%d\t%31[^\t]", name, &pid, state) != 3 || strcmp(state, "failed") != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/log/%s.stderr", sc->run_dir, name);
+        s_last_line(path, msg, sizeof msg);
+        fprintf(stderr, "stackctl up: %s refused to start: %s\n", name, msg[0] ? msg : "(no message; see its log)");
+        n++;
+    }
+    return n;
+}
+
 static int s_services(stackctl_t *sc, int print, size_t *ready, size_t *total)
 {
     Ls__CtlReply *rep = stackctl_call(sc, "orchestrator", "services", NULL, 0, print ? 2000 : 500);
     if (!rep)
         return -1;
     const char *r = ls_ctl_reply_get(rep, "ready"), *t = ls_ctl_reply_get(rep, "total");
+    const char *f = ls_ctl_reply_get(rep, "failed");
     *ready = r ? strtoul(r, NULL, 10) : 0;
     *total = t ? strtoul(t, NULL, 10) : 0;
+    if (f && strtoul(f, NULL, 10) > 0 && !print) {
+        s_report_failed(sc, rep);
+        ls_ctl_reply_free(&rep);
+        return -2;
+    }
     if (print) {
         printf("%-20s %8s %-11s %8s %9s\n", "SERVICE", "PID", "STATE", "RESTARTS", "UPTIME");
         for (size_t i = 0; i < rep->n_rows; i++) {
@@ -293,6 +322,10 @@ static int cmd_up(stackctl_t *sc, int argc, char **argv)
         topo_destroy(&t);
         return 1;
     }
+    if (s_copy_topo_files(t, topo_arg, sc->run_dir) < 0) {
+        topo_destroy(&t);
+        return 1;
+    }
     snprintf(path, sizeof path, "%s/hosts", sc->run_dir);
     FILE *hf = fopen(path, "w");
     if (hf) {
@@ -332,7 +365,13 @@ static int cmd_up(stackctl_t *sc, int argc, char **argv)
                     sc->run_dir);
             return 1;
         }
-        if (s_services(sc, 0, &ready, &total) == 0 && total > 0 && ready == total)
+        int sv = s_services(sc, 0, &ready, &total);
+        if (sv == -2) {
+            fprintf(stderr, "stackctl up: stopping (fix the file, then run up again)\n");
+            cmd_down(sc, 0, NULL);
+            return 1;
+        }
+        if (sv == 0 && total > 0 && ready == total)
             break;
         if ((ls_now_ns() - t0) / 1000000 > UP_TIMEOUT_MS) {
             fprintf(stderr, "stackctl up: only %zu of %zu services ready after %d s:\n", ready, total,
@@ -640,7 +679,7 @@ static const s_cmd_t s_cmds[] = {
     {"arp", cmd_arp},         {"mac", cmd_mac},           {"link", cmd_link},
     {"route", cmd_route},     {"netstat", cmd_netstat},   {"ss", cmd_netstat},
     {"trace", cmd_trace},     {"log-level", cmd_log_level}, {"ctl", cmd_ctl},
-    {"fault", cmd_fault},     {"scenario", cmd_scenario},
+    {"fault", cmd_fault},     {"scenario", cmd_scenario}, {"dns", cmd_dns},
 };
 
 int main(int argc, char **argv)

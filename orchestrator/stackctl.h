@@ -35,6 +35,8 @@ int cmd_trace(stackctl_t *sc, int argc, char **argv);
 /* cmd_fault.c: fault rules on pipes; scenario.c: lessons */
 int cmd_fault(stackctl_t *sc, int argc, char **argv);
 int cmd_scenario(stackctl_t *sc, int argc, char **argv);
+/* cmd_dns.c: a host's DNS caches, pending queries, zones */
+int cmd_dns(stackctl_t *sc, int argc, char **argv);
 /* cmd_compose.c: container deployment (compose file, orchestrator idle, tcp-mode status) */
 int cmd_compose(stackctl_t *sc, int argc, char **argv);
 int cmd_idle(stackctl_t *sc, int argc, char **argv);

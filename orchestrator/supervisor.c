@@ -53,6 +53,8 @@ typedef struct {
     uint64_t restart_at;  /* 0 = not scheduled */
     uint64_t backoff_ns;
     int ready;
+    int ever_ready;       /* became ready at least once */
+    int failed;           /* exited 2 before ever being ready: it refused its configuration */
     uint64_t probe_at;
     ls_ctl_client_t *probe;
     struct s_orch *orch;
@@ -156,7 +158,7 @@ static int s_probe_readable(ls_loop_t *loop, void *sock, int fd, void *arg)
         if (rep->rc == 0 && pid && atoi(pid) == (int)k->pid && !k->ready) {
             /* its fault rules first: "ready" means they are in force */
             fault_reg_push_service(k->orch->faults, k->name);
-            k->ready = 1;
+            k->ready = k->ever_ready = 1;
         }
         ls_ctl_reply_free(&rep);
     }
@@ -182,6 +184,15 @@ static void s_reap(s_orch_t *o)
                 snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
             k->pid = 0;
             k->ready = 0;
+            if (!k->ever_ready && WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+                /* status 2 is the services' "bad configuration" (a zone file, the topology):
+                 * restarting cannot help; stackctl up reports the service's message */
+                k->failed = 1;
+                k->restart_at = 0;
+                ls_logev(o->svc.log, LS_LOG_ERROR, &(ls_logev_t){.ev = "failed"},
+                         "%s refused to start (%s): not restarted; see log/%s.stderr", k->name, how, k->name);
+                continue;
+            }
             k->restarts++;
             k->restart_at = now + k->backoff_ns;
             ls_logev(o->svc.log, LS_LOG_WARN, &(ls_logev_t){.ev = "died"},
@@ -240,10 +251,14 @@ static int s_ctl(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep, 
             s_child_t *k = &o->kids[i];
             ready += k->ready;
             ls_ctl_row(rep, "%s\t%d\t%s\t%u\t%.1f", k->name, (int)k->pid,
-                       k->ready ? "ready" : k->pid ? "starting" : "restarting", k->restarts,
+                       k->ready ? "ready" : k->pid ? "starting" : k->failed ? "failed" : "restarting", k->restarts,
                        k->pid ? (double)(now - k->started_ns) / 1e9 : 0.0);
         }
+        size_t failed = 0;
+        for (size_t i = 0; i < o->nkids; i++)
+            failed += o->kids[i].failed;
         ls_ctl_kv(rep, "ready", "%zu", ready);
+        ls_ctl_kv(rep, "failed", "%zu", failed);
         ls_ctl_kv(rep, "total", "%zu", o->nkids);
         return 0;
     }

@@ -312,9 +312,22 @@ static void s_op_close(tsvc_t *self, const Ls__SockOp *o, uint64_t id)
     s_release(self, fd, true);
 }
 
-/* The upper service (re)connected: a new instance frees what the old one held. */
+/* The upper service (re)connected: a new instance frees what the old one
+ * held. Every HELLO is answered with ours, so the upper layer notices when
+ * this transport-svc restarted (and its sockets with it). */
 static void s_hello(tsvc_t *self, const Ls__Hello *h)
 {
+    Ls__Envelope env;
+    Ls__Hello me = LS__HELLO__INIT;
+    char name[96];
+    snprintf(name, sizeof name, "%s-transport", self->cfg.host ? self->cfg.host->name : "?");
+    uint64_t id = tsvc_pdu_id(self);
+    me.service = name;
+    me.instance = (uint32_t)(id >> 32);
+    ls_env_setup(&env, LS__KIND__HELLO, id, NULL, 0, NULL, 0);
+    env.hello = &me;
+    if (self->io.upper_send)
+        self->io.upper_send(self->io.ctx, &env);
     if (self->up_instance && self->up_instance != h->instance && self->nupfds) {
         int n = self->nupfds;
         while (self->nupfds)

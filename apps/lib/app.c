@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "apps/lib/resolve.h"
 #include "bytes.h"
 
 int app_init(app_t *app, const char *prog)
@@ -66,25 +67,8 @@ ls_ctl_client_t *app_connect(app_t *app, const char *layer)
 
 int app_resolve(app_t *app, const char *name, uint32_t *addr)
 {
-    if (ip4_parse(name, addr) == 0 || topo_resolve_name(app->topo, name, addr) == 0)
-        return 0;
-    char path[400], line[256];
-    snprintf(path, sizeof path, "%s/hosts", app->run_dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int rc = -1;
-    while (rc < 0 && fgets(line, sizeof line, f)) {
-        char ip[64], *save = NULL;
-        if (sscanf(line, "%63s", ip) != 1 || ip[0] == '#')
-            continue;
-        strtok_r(line, " \t\n", &save);
-        for (char *n = strtok_r(NULL, " \t\n", &save); n; n = strtok_r(NULL, " \t\n", &save))
-            if (strcmp(n, name) == 0 && ip4_parse(ip, addr) == 0)
-                rc = 0;
-    }
-    fclose(f);
-    return rc;
+    size_t n;
+    return app_getaddrinfo(app, name, addr, 1, &n, NULL, 0);
 }
 
 const char *app_name_of(app_t *app, uint32_t addr)

@@ -4,7 +4,8 @@
  * `stackctl exec HOST CMD` sets LS_RUN_DIR, LS_TOPOLOGY, LS_HOST and
  * LS_ENDPOINTS; app_init() reads them, loads the topology, and gives the
  * app a ZeroMQ context and control clients for its host's services. Apps
- * accept addresses or topology host names (also the run's hosts file).
+ * accept addresses or names: app_resolve goes through the host's stub
+ * resolver, or the hosts file on a host without a dns layer (resolve.h).
  */
 #ifndef LS_APP_H
 #define LS_APP_H
@@ -28,7 +29,8 @@ int app_init(app_t *app, const char *prog);
 void app_fini(app_t *app);
 /* A control client for this host's LAYER service ("link", "net", "transport"). */
 ls_ctl_client_t *app_connect(app_t *app, const char *layer);
-/* Name or dotted quad -> address (topology names, then RUN/hosts). 0 / -1. */
+/* Name or dotted quad -> its first address (resolve.h: app_getaddrinfo).
+ * 0, or a negative APP_EAI_* code: print app_gai_strerror() of it. */
 int app_resolve(app_t *app, const char *name, uint32_t *addr);
 /* Reverse: the topology name of addr, or NULL. */
 const char *app_name_of(app_t *app, uint32_t addr);

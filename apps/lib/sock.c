@@ -8,6 +8,7 @@
  * for the reply with the same tag) -> transport-svc/tsvc.c (tsvc_ctl).
  */
 #include "apps/lib/sock.h"
+#include "apps/lib/resolve.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -310,8 +311,9 @@ sock_lib_t *sock_lib_open(app_t *app, const char *prog, const char *host, uint32
 {
     if (app_init(app, prog) < 0)
         return NULL;
-    if (host && app_resolve(app, host, dst) < 0) {
-        fprintf(stderr, "%s: %s: unknown host\n", prog, host);
+    int grc = host ? app_resolve(app, host, dst) : 0;
+    if (grc < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, host, app_gai_strerror(grc));
         app_fini(app);
         return NULL;
     }

@@ -13,9 +13,9 @@ sc trace --pdu "$ping_pdu" | grep -vE "ARP|arp|0x0806" \
 say "traceroute: each hop answers the probe whose TTL ran out there"
 printf '\033[2m$ stackctl exec hosta traceroute hostb\033[0m\n'
 sc exec hosta traceroute -w 2 hostb
-say "Errors: no route (the router answers net unreachable), and TTL 1 (time exceeded)"
-printf '\033[2m$ stackctl exec hosta ping -c 1 -W 2 203.0.113.5\033[0m\n'
-sc exec hosta ping -c 1 -W 2 203.0.113.5
+say "Errors: no such host on lan3 (the router's ARP gives up: host unreachable), and TTL 1 (time exceeded)"
+printf '\033[2m$ stackctl exec hosta ping -c 1 -W 5 203.0.113.5\033[0m\n'
+sc exec hosta ping -c 1 -W 5 203.0.113.5
 printf '\033[2m$ stackctl exec hosta ping -c 1 -W 2 -t 1 hostb\033[0m\n'
 sc exec hosta ping -c 1 -W 2 -t 1 hostb
 say "Fragmentation: a 3000-byte ping leaves hosta as 3 fragments and is reassembled by hostb"

@@ -3,7 +3,7 @@
 # added and deleted at run time take effect, `stackctl link router eth1
 # down|up` withdraws and restores the interface.
 . "$LS_ROOT/tests/integration/lib.sh"
-ls_up "$LS_ROOT/topologies/default.yaml"
+ls_up "$LS_ROOT/tests/topologies/net-default.yaml"   # 203.0.113.0/24 unrouted there
 
 ls_ctl route hosta > "$OUT" || fail "stackctl route hosta"
 assert_grep '^Kernel IP routing table$' "$OUT"

@@ -6,7 +6,7 @@
 if ! command -v tshark > /dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y tshark > /dev/null 2>&1 || fail "cannot install tshark"
 fi
-ls_up "$LS_ROOT/topologies/default.yaml"
+ls_up "$LS_ROOT/tests/topologies/net-default.yaml"   # 203.0.113.0/24 unrouted there
 ls_exec hosta ping -c 2 -i 0.05 -W 5 hostb > /dev/null || fail "ping"
 ls_exec hosta ping -c 2 -i 0.05 -W 5 -s 3000 hostb > /dev/null || fail "ping -s 3000"
 ls_exec hosta ping -c 1 -W 3 203.0.113.5 > /dev/null

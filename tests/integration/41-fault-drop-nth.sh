@@ -12,9 +12,9 @@ assert_grep '"ev":"fault".*"reason":"fault.drop.nth"' "$RUN/log/hosta-net.log"
 
 # clear one-line errors
 ls_ctl fault add hosta net:lnk down loss 10% 2> "$RUN/err.txt" && fail "bad pipe accepted"
-assert_grep "^stackctl fault add: hosta has no pipe 'net:lnk' \(pipes: net:link@eth0, wire@eth0, transport:net\)$" "$RUN/err.txt"
+assert_grep "^stackctl fault add: hosta has no pipe 'net:lnk' \(pipes: net:link@eth0, wire@eth0, transport:net, dns:transport\)$" "$RUN/err.txt"
 ls_ctl fault add router net:link down loss 10% 2> "$RUN/err.txt" && fail "ambiguous pipe accepted"
-assert_grep "^stackctl fault add: router has 2 interfaces: say which" "$RUN/err.txt"
+assert_grep "^stackctl fault add: router has 3 interfaces: say which" "$RUN/err.txt"
 ls_ctl fault add hosta net:link down loss 120% 2> "$RUN/err.txt" && fail "bad spec accepted"
 assert_grep "^stackctl fault add: loss" "$RUN/err.txt"
 ls_ctl fault add hosta net:link sideways loss 1% 2> "$RUN/err.txt" && fail "bad direction accepted"

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 sed 's/^seed: 1$/seed: 1\nsettings:\n  pipe_pcap: true/' "$LS_ROOT/topologies/default.yaml" > "$RUN/pcap-topo.yaml"
 grep -q pipe_pcap "$RUN/pcap-topo.yaml" || fail "could not make the topology"
+cp -r "$LS_ROOT/topologies/zones" "$RUN/" # the zone files it names, beside it
 ls_up "$RUN/pcap-topo.yaml"
 ls_exec hosta ping -c 3 -i 0.05 -W 5 hostb > /dev/null
 assert_grep '3 packets transmitted, 3 received' "$OUT"

@@ -14,9 +14,10 @@ if ! diff -u docker-compose.yml "$RUN/generated.yml" > "$RUN/diff.txt"; then
 fi
 pass "docker-compose.yml matches stackctl compose topologies/default.yaml"
 
-# one container per layer process per host + switches + orchestrator (default: 14)
+# one container per layer process per host + switches + orchestrator (default:
+# 6 hosts x 4 layers + the router's 2 + 3 switches + the orchestrator = 30)
 n=$(awk '/^services:/ { s = 1; next } /^[a-z]/ { s = 0 } s && /^  [a-z0-9-]+:$/ { c++ } END { print c }' docker-compose.yml)
-assert_eq "$n" 14 "services in docker-compose.yml"
+assert_eq "$n" 30 "services in docker-compose.yml"
 assert_grep '^    internal: true$' docker-compose.yml
 assert_grep '^        - subnet: 198\.18\.' docker-compose.yml
 

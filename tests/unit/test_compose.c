@@ -41,10 +41,12 @@ START_TEST(test_compose_services)
     topo_t *t;
     char *y = s_compose("topologies/default.yaml", NULL, &t);
     static const char *const order[] = {
-        "  hosta-link:\n", "  hosta-net:\n", "  hosta-transport:\n", "  hostb-link:\n",
-        "  hostb-net:\n", "  hostb-transport:\n", "  ns-link:\n", "  ns-net:\n",
-        "  ns-transport:\n", "  orchestrator:\n", "  router-link:\n", "  router-net:\n",
-        "  sw-lan1:\n", "  sw-lan2:\n", "\nnetworks:\n", "\nvolumes:\n"};
+        "  auth-dns:\n", "  auth-link:\n", "  auth-net:\n", "  auth-transport:\n",
+        "  hosta-dns:\n", "  hosta-link:\n", "  hosta-net:\n", "  hosta-transport:\n", "  hostb-dns:\n",
+        "  hostb-link:\n", "  hostb-net:\n", "  hostb-transport:\n", "  ns-dns:\n", "  ns-link:\n",
+        "  ns-net:\n", "  ns-transport:\n", "  orchestrator:\n", "  root-dns:\n", "  root-link:\n",
+        "  root-net:\n", "  root-transport:\n", "  router-link:\n", "  router-net:\n",
+        "  sw-lan1:\n", "  sw-lan2:\n", "  sw-lan3:\n", "  tld-dns:\n", "\nnetworks:\n", "\nvolumes:\n"};
     const char *prev = y;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         const char *p = strstr(y, order[i]);
@@ -53,7 +55,9 @@ START_TEST(test_compose_services)
         prev = p;
     }
     ck_assert_ptr_null(strstr(y, "router-transport"));
-    ck_assert_ptr_null(strstr(y, "-dns"));
+    ck_assert_ptr_null(strstr(y, "router-dns"));
+    ck_assert_ptr_nonnull(strstr(y, "command: [\"dns-svc\", \"--topology\", \"/etc/layerstack/topology.yaml\", "
+                                    "\"--host\", \"ns\""));
     ck_assert_ptr_nonnull(strstr(y,
         "  hosta-net:\n"
         "    image: layerstack/runtime:default\n"
@@ -73,16 +77,16 @@ START_TEST(test_compose_services)
         "    hostname: sw-lan2\n"
         "    command: [\"link-svc\", \"--topology\", \"/etc/layerstack/topology.yaml\", "
         "\"--switch\", \"lan2\", \"--endpoints\", \"tcp\", \"--run-dir\", \"/run/layerstack\"]\n"
-        "networks:\n"));
+        "  sw-lan3:\n"));
     /* the orchestrator stays up with stackctl idle; apps run there over tcp */
     ck_assert_ptr_nonnull(strstr(y,
         "    hostname: orchestrator\n"
         "    environment:\n      LS_ENDPOINTS: tcp\n      LS_RUN_DIR: /run/layerstack\n"
         "      LS_TOPOLOGY: /etc/layerstack/topology.yaml\n"
         "    command: [\"stackctl\", \"idle\"]\n"
-        "  router-link:\n"));
+        "  root-dns:\n"));
     ck_assert_ptr_nonnull(strstr(y, "    hostname: router-link\n"));
-    ck_assert_ptr_nonnull(strstr(y, "    depends_on: [sw-lan1, sw-lan2]\n"));
+    ck_assert_ptr_nonnull(strstr(y, "    depends_on: [sw-lan1, sw-lan2, sw-lan3]\n"));
     ck_assert_ptr_nonnull(strstr(y, "networks:\n  stacknet:\n    internal: true\n    ipam:\n"
                                     "      config:\n        - subnet: 198.18.0.0/24\n"
                                     "volumes:\n  run: {}\n"));

@@ -37,10 +37,11 @@ START_TEST(test_default)
     topo_t *t = s_load("topologies/default.yaml");
     ck_assert_str_eq(t->name, "default");
     ck_assert_uint_eq(t->seed, 1);
-    ck_assert_uint_eq(t->nsegment, 2);
+    ck_assert_uint_eq(t->nsegment, 3);
     ck_assert_str_eq(t->segments[0].name, "lan1");
     ck_assert_str_eq(t->segments[1].name, "lan2");
-    ck_assert_uint_eq(t->nhost, 4);
+    ck_assert_str_eq(t->segments[2].name, "lan3");
+    ck_assert_uint_eq(t->nhost, 7);
     ck_assert_uint_eq(t->nfault, 0);
 
     const topo_host_t *a = topo_host(t, "hosta");
@@ -64,12 +65,29 @@ START_TEST(test_default)
     ck_assert_str_eq(a->layers[TOPO_LAYER_LINK], "link-svc");
     ck_assert_str_eq(a->layers[TOPO_LAYER_NET], "net-svc");
     ck_assert_str_eq(a->layers[TOPO_LAYER_TRANSPORT], "transport-svc");
-    ck_assert_str_eq(a->layers[TOPO_LAYER_DNS], "");
+    ck_assert_str_eq(a->layers[TOPO_LAYER_DNS], "dns-svc");
+    /* hosta's stub: resolv.conf from the dns: block */
+    ck_assert(a->dns.present);
+    ck_assert(!a->dns.recursive);
+    ck_assert_uint_eq(a->dns.nns, 1);
+    ck_assert_uint_eq(a->dns.nameservers[0], LS_IP4(198, 51, 100, 53));
+    ck_assert_uint_eq(a->dns.nsearch, 1);
+    ck_assert_str_eq(a->dns.search[0], "example.test");
+    ck_assert_uint_eq(a->dns.timeout_ns, 2000000000ull);
+    /* ns: the recursive resolver; auth: two zones, named relative to the topology's directory */
+    const topo_host_t *rh = topo_host(t, "ns");
+    ck_assert(rh->dns.recursive);
+    ck_assert_ptr_nonnull(strstr(rh->dns.root_hints, "topologies/zones/root.hints")); /* beside the topology */
+    const topo_host_t *au = topo_host(t, "auth");
+    ck_assert_uint_eq(au->dns.nzone, 2);
+    ck_assert_ptr_nonnull(strstr(au->dns.zones[0], "topologies/zones/example.test.zone"));
+    ck_assert_ptr_nonnull(strstr(au->dns.zones[1], "topologies/zones/in-addr.arpa.zone"));
+    ck_assert_str_eq(topo_host(t, "router")->layers[TOPO_LAYER_DNS], "");
 
     const topo_host_t *r = topo_host(t, "router");
     ck_assert_ptr_nonnull(r);
     ck_assert(r->forward);
-    ck_assert_uint_eq(r->niface, 2);
+    ck_assert_uint_eq(r->niface, 3);
     ck_assert_uint_eq(r->nroute, 0);
     ck_assert_uint_eq(topo_iface(r, "eth0")->addr, LS_IP4(192, 0, 2, 1));
     ck_assert_uint_eq(topo_iface(r, "eth1")->addr, LS_IP4(198, 51, 100, 1));
@@ -79,7 +97,9 @@ START_TEST(test_default)
     ck_assert_str_eq(r->layers[TOPO_LAYER_NET], "net-svc");
     ck_assert_str_eq(r->layers[TOPO_LAYER_TRANSPORT], "");
     ck_assert_int_eq(topo_iface_index(r, "eth1"), 1);
-    ck_assert_ptr_null(topo_iface(r, "eth2"));
+    ck_assert_uint_eq(topo_iface(r, "eth2")->addr, LS_IP4(203, 0, 113, 1));
+    ck_assert_int_eq(topo_iface(r, "eth2")->segment, 2);
+    ck_assert_ptr_null(topo_iface(r, "eth3"));
 
     const topo_host_t *b = topo_host(t, "hostb");
     ck_assert_uint_eq(b->ifaces[0].addr, LS_IP4(198, 51, 100, 10));
@@ -262,6 +282,21 @@ static const struct {
     {HDR HOSTA "faults:\n  - pipe: hosta netlink\n    spec: loss 10%\n", 13, "bad pipe 'netlink'"},
     {HDR HOSTA "faults:\n  - pipe: hosta net:link\n", 13, "fault: missing required key 'spec'"},
     {HDR HOSTA "---\nseed: 2\n", 13, "more than one YAML document"},
+    /* dns: blocks */
+    {HDR HOSTA "    dns: { nameservers: [198.51.100.53] }\n", 12,
+     "dns: settings given, but this host's dns layer is none"},
+    {HDR HOSTA "    layers: { dns: dns-svc }\n    dns: { nameservers: [ns1] }\n", 13,
+     "dns: nameserver 'ns1' is not an IPv4 address"},
+    {HDR HOSTA "    layers: { dns: dns-svc }\n    dns: { nameservers: [1.1.1.1, 2.2.2.2, 3.3.3.3, 4.4.4.4] }\n", 13,
+     "'nameservers' has 4 entries (at most 3)"},
+    {HDR HOSTA "    layers: { dns: dns-svc }\n    dns: { recursive: true }\n", 13,
+     "dns: recursive: true needs root_hints"},
+    {HDR HOSTA "    layers: { dns: dns-svc }\n    dns: { search: [a..b] }\n", 13,
+     "dns: search domain 'a..b' is not a domain name"},
+    {HDR HOSTA "    layers: { dns: dns-svc }\n    dns: { timeout: 1h }\n", 13,
+     "dns: timeout '1h' must be a duration from 100ms to 30s"},
+    {HDR HOSTA "    layers: { dns: dns-svc }\n    dns: { zone: x.zone }\n", 13, "unknown key 'zone' in dns"},
+    {HDR HOSTA "    layers: { dns: dns-svc }\n    dns: { attempts: 9 }\n", 13, "'attempts' 9 out of range (1..5)"},
     {"\"seed\\0x\": 1\n", 1, "unknown key"},
     {"name: \"a\\0b\"\n", 1, "'name' contains a NUL byte"},
     {"name: abcdefghijabcdefghijabcdefghijabcdefghij\n", 1, "'name' is too long (40 bytes, max 31)"},
@@ -507,14 +542,20 @@ START_TEST(test_service_list)
     s_walk_t w = {.stop_after = -1};
     ck_assert_int_eq(topo_service_list(t, s_collect, &w), 0);
     ck_assert_str_eq(w.text,
-                     "sw-lan1(switch,lan1,link-svc) sw-lan2(switch,lan2,link-svc) "
+                     "sw-lan1(switch,lan1,link-svc) sw-lan2(switch,lan2,link-svc) sw-lan3(switch,lan3,link-svc) "
                      "hosta-link(link,hosta,link-svc) hosta-net(net,hosta,net-svc) "
-                     "hosta-transport(transport,hosta,transport-svc) "
+                     "hosta-transport(transport,hosta,transport-svc) hosta-dns(dns,hosta,dns-svc) "
                      "router-link(link,router,link-svc) router-net(net,router,net-svc) "
                      "hostb-link(link,hostb,link-svc) hostb-net(net,hostb,net-svc) "
-                     "hostb-transport(transport,hostb,transport-svc) "
+                     "hostb-transport(transport,hostb,transport-svc) hostb-dns(dns,hostb,dns-svc) "
                      "ns-link(link,ns,link-svc) ns-net(net,ns,net-svc) "
-                     "ns-transport(transport,ns,transport-svc) ");
+                     "ns-transport(transport,ns,transport-svc) ns-dns(dns,ns,dns-svc) "
+                     "root-link(link,root,link-svc) root-net(net,root,net-svc) "
+                     "root-transport(transport,root,transport-svc) root-dns(dns,root,dns-svc) "
+                     "tld-link(link,tld,link-svc) tld-net(net,tld,net-svc) "
+                     "tld-transport(transport,tld,transport-svc) tld-dns(dns,tld,dns-svc) "
+                     "auth-link(link,auth,link-svc) auth-net(net,auth,net-svc) "
+                     "auth-transport(transport,auth,transport-svc) auth-dns(dns,auth,dns-svc) ");
     s_walk_t w2 = {.stop_after = 3};
     ck_assert_int_eq(topo_service_list(t, s_collect, &w2), -1);
     ck_assert_int_eq(w2.seen, 3);
@@ -537,8 +578,12 @@ START_TEST(test_hosts_file)
     ck_assert_str_eq(buf, "192.0.2.10 hosta\n"
                           "192.0.2.1 router router.eth0\n"
                           "198.51.100.1 router.eth1\n"
+                          "203.0.113.1 router.eth2\n"
                           "198.51.100.10 hostb\n"
-                          "198.51.100.53 ns\n");
+                          "198.51.100.53 ns\n"
+                          "203.0.113.10 root\n"
+                          "203.0.113.20 tld\n"
+                          "203.0.113.30 auth\n");
     free(buf);
     topo_destroy(&t);
 }

@@ -307,7 +307,7 @@ const Ls__SockEvent *th_up_ev(const th_net_t *n, int h, int k, const uint8_t **p
 int th_up_find(const th_net_t *n, int h, int k, uint32_t sock, Ls__SockEvent__Ev ev)
 {
     for (int i = k < 0 ? 0 : k; i < n->nup[h]; i++)
-        if (n->up[h][i]->sock_event->sock == sock && n->up[h][i]->sock_event->ev == ev)
+        if (n->up[h][i]->sock_event && n->up[h][i]->sock_event->sock == sock && n->up[h][i]->sock_event->ev == ev)
             return i;
     return -1;
 }
