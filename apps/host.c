@@ -8,8 +8,8 @@
  *   host nope.example.test             "Host nope.example.test not found: 3(NXDOMAIN)", exit 1
  *   host -v ...                        every answer as dig prints it
  *
- * Names without a final dot go through the search list of the host's
- * resolv.conf (the topology's dns: search, ndots), as host does.
+ * Names with fewer dots than ndots go through the search list of the host's
+ * resolv.conf (the topology's dns: search), as BIND's host does.
  *
  * Call chain: main -> sock_lib_open -> [app_resolve SERVER] -> s_lookup per
  * type -> s_query per search candidate -> dnsc_query -> dnsp_host_line |
@@ -72,7 +72,9 @@ static int s_query(s_host_t *h, const dns_name_t *name, uint16_t type, dnsc_resu
     return 1;
 }
 
-/* The names to try: resolv.conf(5) search rules (ndots), or just the absolute name. */
+/* The names to try, as BIND's host does: a name with at least ndots dots
+ * (or a final dot) as given; a shorter one with each search domain, then
+ * as given. */
 static size_t s_candidates(const app_t *app, const char *text, dns_name_t *out, size_t max)
 {
     dns_name_t as_is;
@@ -83,15 +85,17 @@ static size_t s_candidates(const app_t *app, const char *text, dns_name_t *out, 
     for (const char *p = text; *p; p++)
         dots += *p == '.';
     bool absolute = len > 1 && text[len - 1] == '.';
-    if (absolute || dots >= ndots)
+    if (absolute || dots >= ndots) {
         out[n++] = as_is;
-    for (size_t i = 0; !absolute && app->h && i < app->h->dns.nsearch && n < max; i++) {
+        return n;
+    }
+    for (size_t i = 0; app->h && i < app->h->dns.nsearch && n < max; i++) {
         dns_name_t dom, full;
         if (dns_name_from_text(app->h->dns.search[i], NULL, &dom) == DNS_OK &&
             dns_name_concat(&as_is, &dom, &full) == DNS_OK)
             out[n++] = full;
     }
-    if (!absolute && dots < ndots && n < max)
+    if (n < max)
         out[n++] = as_is;
     return n;
 }

@@ -194,6 +194,7 @@ int dns_cache_put(dns_cache_t *self, const dns_name_t *name, uint16_t type, uint
         return kept ? 1 : -1;
     dns_cache_entry_t *e = &node->e;
     e->expires = s_expiry(ttl, trust, now);
+    e->ttl = ttl > DNS_CACHE_TTL_CAP ? DNS_CACHE_TTL_CAP : ttl;
     e->rdata = calloc(n, sizeof *e->rdata);
     e->rdlen = calloc(n, sizeof *e->rdlen);
     if (!e->rdata || !e->rdlen) {
@@ -311,7 +312,7 @@ void dns_cache_chain(dns_cache_t *self, const dns_name_t *name, uint16_t type, u
 uint32_t dns_cache_ttl_left(const dns_cache_entry_t *e, uint64_t now)
 {
     if (e->expires == UINT64_MAX)
-        return 0x7fffffffu;
+        return e->ttl; /* hints: the TTL the hints file gives, not forever */
     if (e->expires <= now)
         return 0;
     uint64_t s = (e->expires - now) / 1000000000ull;

@@ -39,6 +39,7 @@ typedef struct {
     bool nxdomain;            /* negative for every type at name (type is 0) */
     dns_trust_t trust;
     uint64_t expires;         /* ns; UINT64_MAX never */
+    uint32_t ttl;             /* as stored (capped): what a never-expiring entry answers with */
     size_t n;                 /* records (0 for negative) */
     uint16_t *rdlen;
     uint8_t **rdata;          /* uncompressed wire form */

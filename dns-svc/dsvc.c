@@ -361,6 +361,17 @@ static void s_event(dsvc_t *self, const Ls__Envelope *env)
     case LS__SOCK_EVENT__EV__CLOSED:
     case LS__SOCK_EVENT__EV__ERROR: {
         int err = e->has_error ? e->error : 0;
+        bool async = e->ev == LS__SOCK_EVENT__EV__ERROR && (!e->has_op || e->op == LS__SOCK_OP__OP__OP_NONE);
+        if (async && (s->kind == SK_SRV_UDP || s->kind == SK_SRV_LISTEN)) {
+            /* an ICMP error about something port 53 sent (a client that went away, or a
+             * forged source): the socket stays, as a kernel's does */
+            char a[16];
+            LS_COUNT(self->io.counters, "dns.server.icmp_error");
+            ls_logev(self->io.log, LS_LOG_INFO, &(ls_logev_t){.now_ns = self->now, .layer = "dns", .dir = "up",
+                     .ev = "error", .pdu = env->pdu_id}, "port 53: %s from the network about %s.%u",
+                     strerror(err), ip4_fmt(e->remote_addr, a), e->remote_port);
+            return;
+        }
         if (s->kind == SK_CLI_UDP || s->kind == SK_CLI_TCP) {
             if (e->ev == LS__SOCK_EVENT__EV__CLOSED && !err)
                 err = ECONNRESET; /* the server closed before answering */

@@ -82,7 +82,7 @@ struct resolver {
 resolver_cfg_t resolver_cfg_default(void)
 {
     return (resolver_cfg_t){.max_depth = 16, .max_cname = 8, .max_requests = 256, .max_sends = 32,
-                            .tries_per_server = 2, .rto_initial_ns = 1000000000ull, .rto_min_ns = 200000000ull,
+                            .tries_per_server = 3, .rto_initial_ns = 1000000000ull, .rto_min_ns = 200000000ull,
                             .rto_max_ns = 8000000000ull, .request_timeout_ns = 10000000000ull,
                             .cache_max = 10000, .edns_size = DNS_EDNS_SIZE, .port_lo = 49152,
                             .port_hi = 65535, .seed = 1};

@@ -42,7 +42,7 @@ typedef struct {
     uint32_t max_cname;          /* CNAMEs followed (8) */
     uint32_t max_requests;       /* client requests in progress (256) */
     uint32_t max_sends;          /* queries sent for one request, sub-requests included (32) */
-    uint32_t tries_per_server;   /* sends to one server address per request (2) */
+    uint32_t tries_per_server;   /* sends to one server address per request (3) */
     uint64_t rto_initial_ns;     /* a server never measured (1 s) */
     uint64_t rto_min_ns, rto_max_ns; /* 200 ms .. 8 s */
     uint64_t request_timeout_ns; /* a request gives up after this (10 s) */

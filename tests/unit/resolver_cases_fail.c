@@ -146,6 +146,8 @@ END_TEST
 START_TEST(test_all_servers_dead)
 {
     resolver_cfg_t cfg = resolver_cfg_default();
+    ck_assert_uint_eq(cfg.tries_per_server, 3); /* the default */
+    cfg.tries_per_server = 2;                   /* this test counts with 2 */
     fnet_t *f = fnet_std(T0, &cfg);
     fnet_find(f, FNET_ROOT)->dead = true;
     const fnet_done_t *d = fnet_ask(f, "www.example.test.", DNS_T_A);

@@ -215,6 +215,8 @@ START_TEST(test_ttl_capped_at_a_week)
     e = s_get(c, "a.root-servers.test.", DNS_T_A, UINT64_MAX - 1);
     ck_assert_ptr_nonnull(e);
     ck_assert_uint_eq(e->expires, UINT64_MAX);
+    /* ... and answer with the hints' TTL (capped at a week), not "forever" */
+    ck_assert_uint_eq(dns_cache_ttl_left(e, UINT64_MAX - 1), DNS_CACHE_TTL_CAP);
     dns_cache_destroy(&c);
 }
 END_TEST
