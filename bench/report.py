@@ -267,6 +267,15 @@ def build_rows(runs, losses):
               lambda i, p=path, c=c: ratio(val(R.frag(i, "ours.%s.ping" % p), "p50"),
                                            val(R.frag(i, c), "rtt_us", "p50")),
               target=1.5, better="lower", fmt="{:.2f}")
+    R.add("dns.cached.per_s", "DNS lookups/s, resolver cache (hosta -> ns, 16 in flight)", "q/s",
+          lambda i: val(R.frag(i, "ours.dns.cached"), "per_s"), fmt="{:.0f}")
+    R.add("dns.uncached.per_s", "DNS lookups/s, uncached (new name: ns asks example.test.)", "q/s",
+          lambda i: val(R.frag(i, "ours.dns.uncached"), "per_s"), fmt="{:.0f}")
+    R.add("dns.cached.p50", "cached DNS lookup from hosta, p50 (one at a time)", "us",
+          lambda i: val(R.frag(i, "ours.dns.lat"), "p50_us"), fmt="{:.0f}")
+    R.add("dns.cached.ping_ratio", "  cached lookup p50 / ping router p50", "x",
+          lambda i: ratio(val(R.frag(i, "ours.dns.lat"), "p50_us"), val(R.frag(i, "ours.router.ping"), "p50")),
+          fmt="{:.2f}")
     R.add("linux.cubic.gbit_s", "Linux veth TCP goodput, CUBIC", "Gbit/s",
           lambda i: val(R.frag(i, "linux"), "goodput_gbit_s", "cubic", "0"))
     dcc = None

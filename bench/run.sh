@@ -9,7 +9,8 @@
 #        stack lan:    stackctl up (lan.yaml + log_level info) -> ping, xfer 0%,
 #                      xfer under 1/5/10 % loss (stackctl fault add), connection
 #                      rate, 10,000 idle connections -> down
-#        stack router: stackctl up (default.yaml + log_level info) -> ping, xfer -> down
+#        stack router: stackctl up (default.yaml + log_level info) -> ping, xfer,
+#                      dnsperf against ns (cached, uncached, one at a time) -> down
 #        linux-ref.sh  (netns + veth, iperf3 CUBIC/default CC, ping, nftables drop)
 #        callgrind:    pipe-ceiling forwarders, then every lan service during a
 #                      fixed transfer (min_rto 5s) -> instructions per PDU
@@ -43,6 +44,7 @@ LINUX_SECS=2
 PINGS=200
 CONN_SECS=5
 CONNS=${BENCH_CONNS:-10000}
+DNS_SECS=3
 
 usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -58,7 +60,7 @@ while [ $# -gt 0 ]; do
 done
 case "$RUNS" in ''|*[!0-9]*) echo "bench: --runs: '$RUNS' is not a number" >&2; exit 2 ;; esac
 if [ "$QUICK" = 1 ]; then
-    CEIL_SECS=1; LINUX_SECS=1; PINGS=50; XFER_BYTES=4000000; LOSS_BYTES=1000000; CG_BYTES=300000; CONN_SECS=2; CONNS=${BENCH_CONNS:-1000}
+    CEIL_SECS=1; LINUX_SECS=1; PINGS=50; DNS_SECS=1; XFER_BYTES=4000000; LOSS_BYTES=1000000; CG_BYTES=300000; CONN_SECS=2; CONNS=${BENCH_CONNS:-1000}
 fi
 
 cd "$ROOT" || exit 2
@@ -301,14 +303,40 @@ stack_lan() {
     stack_down
 }
 
+# dns_one KEY ARGS...: one dnsperf measurement from hosta against ns
+dns_one() {
+    local key=$1; shift
+    if timeout $((DNS_SECS + 30)) "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hosta dnsperf --json "$@" ns "$DNS_SECS" \
+        >"$RD/$key.out" 2>&1; then
+        put "$key" "$(tail -n 1 "$RD/$key.out")"
+    else
+        na "$key" "dnsperf failed: $(tail -n 1 "$RD/$key.out")"
+    fi
+}
+
+# the recursive resolver on ns: lookups/s from its cache and uncached, a cached lookup's latency
+dns_rows() {
+    local k
+    if ! have dnsperf || ! have dns-svc; then
+        for k in ours.dns.cached ours.dns.uncached ours.dns.lat; do na $k "dnsperf or dns-svc not built"; done
+        return
+    fi
+    say "dns: lookups/s cached and uncached (16 in flight), cached latency (one at a time), ${DNS_SECS}s each"
+    "$STACKCTL" --run-dir "$CUR_RUN_DIR" exec hosta dnsperf -w 1 ns 1 >/dev/null 2>&1   # warm the resolver's cache
+    dns_one ours.dns.cached -m cached -w 16
+    dns_one ours.dns.uncached -m uncached -w 16
+    dns_one ours.dns.lat -m cached -w 1
+}
+
 stack_router() {
-    local keys="ours.router.ping ours.router.xfer.0" k
+    local keys="ours.router.ping ours.router.xfer.0 ours.dns.cached ours.dns.uncached ours.dns.lat" k
     if ! have net-svc; then for k in $keys; do na "$k" "net-svc not built yet"; done; return; fi
     if over_budget 40; then for k in $keys; do na "$k" "skipped: time budget of ${BUDGET}s"; done; return; fi
     say "stack up: router"
     if ! stack_up "$ROUTER_TOPO" "$RD/rt"; then for k in $keys; do na "$k" "$UP_ERR"; done; return; fi
     ping_row router
     xfer_row router
+    dns_rows
     stack_down
 }
 
@@ -417,6 +445,7 @@ LAN_TOPO=$WORK/lan.yaml
 ROUTER_TOPO=$WORK/default.yaml
 mk_topo topologies/lan.yaml "$LAN_TOPO" "log_level: $LOG_LEVEL"
 mk_topo topologies/default.yaml "$ROUTER_TOPO" "log_level: $LOG_LEVEL"
+cp -r topologies/zones "$WORK/"   # the zone files default.yaml names, beside its copy
 
 say "$RUNS run(s), budget ${BUDGET}s, services at log level $LOG_LEVEL, work dir $WORK"
 for run in $(seq "$RUNS"); do
@@ -456,6 +485,7 @@ meta = {
     "loss": "stackctl fault add hostb net:link up loss N% seed $SEED; xfer of $LOSS_BYTES bytes, against a $LOSS_BYTES-byte transfer at 0%",
     "connections": "connrate -l / connrate hostb PORT $CONN_SECS; connhold -l / connhold hostb PORT $CONNS (RSS from /proc of transport-svc)",
     "ping": "stackctl exec hosta ping -c $PINGS -i 0.01 hostb",
+    "dns": "stackctl exec hosta dnsperf --json -m cached|uncached -w 16 ns $DNS_SECS; -m cached -w 1 (latency)",
     "callgrind": "valgrind $CG_OPTS (every lan service; pipe-ceiling --frames 4000)"
   },
   "notes": [

@@ -293,6 +293,20 @@ static void s_cli_failed(dsvc_t *self, dsvc_sock_t *s, int err)
         resolver_failed(self->res, handle, err ? err : EPIPE, self->now);
 }
 
+void dsvc_check_ready(dsvc_t *self)
+{
+    if (self->ready_sent || !self->transport_instance)
+        return;
+    if (dsvc_serves(self)) {
+        dsvc_sock_t *u = dsvc_sock_find(self, DSVC_SOCK_SRV_UDP), *t = dsvc_sock_find(self, DSVC_SOCK_SRV_TCP);
+        if (!u || !t || !u->lport || !t->lport || !u->laddr_known || !t->laddr_known)
+            return;
+    }
+    self->ready_sent = true;
+    if (self->io.ready)
+        self->io.ready(self->io.ctx);
+}
+
 /* ---- events from transport-svc ---- */
 
 static void s_event(dsvc_t *self, const Ls__Envelope *env)
@@ -324,9 +338,12 @@ static void s_event(dsvc_t *self, const Ls__Envelope *env)
     case LS__SOCK_EVENT__EV__OPENED:
         s->laddr = e->local_addr;
         s->lport = (uint16_t)e->local_port;
-        if (s->kind == SK_SRV_UDP || s->kind == SK_SRV_LISTEN)
+        s->laddr_known = true;
+        if (s->kind == SK_SRV_UDP || s->kind == SK_SRV_LISTEN) {
             ls_logf(self->io.log, LS_LOG_INFO, "listening on %s port %u", s->kind == SK_SRV_UDP ? "UDP" : "TCP",
                     s->lport);
+            dsvc_check_ready(self);
+        }
         return;
     case LS__SOCK_EVENT__EV__CONNECTED:
         s->laddr = e->local_addr;
@@ -429,6 +446,7 @@ static void s_hello(dsvc_t *self, const Ls__Hello *h)
         free(ids);
     }
     dsvc_server_open(self);
+    dsvc_check_ready(self);
 }
 
 void dsvc_transport_rx(dsvc_t *self, const Ls__Envelope *env, uint64_t now)

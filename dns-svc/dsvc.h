@@ -40,6 +40,9 @@ typedef struct {
     /* A deferred reply to an application's request. */
     int (*reply)(void *ctx, const ls_ctl_peer_t *peer, ls_ctl_reply_t *rep);
     uint64_t (*new_pdu_id)(void *ctx);  /* may be NULL: ids 0 */
+    /* Called once, when the layer can do its work: transport-svc answered
+     * and, for a server, port 53 is open (UDP and TCP). May be NULL. */
+    void (*ready)(void *ctx);
     ls_log_t *log;                      /* may be NULL */
     ls_counters_t *counters;            /* required */
 } dsvc_io_t;

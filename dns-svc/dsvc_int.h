@@ -36,6 +36,7 @@ typedef struct {
     size_t rxlen;
     uint64_t tx_off;       /* TCP stream bytes sent */
     uint64_t last_active;
+    bool laddr_known;      /* OPENED seen */
 } dsvc_sock_t;
 
 /* A client of port 53 waiting for the recursive resolver. */
@@ -74,6 +75,7 @@ struct dsvc {
     dsvc_app_t apps[DSVC_MAX_APPS];
     uint64_t next_token;
     uint32_t transport_instance;
+    bool ready_sent;       /* io.ready called */
     uint64_t next_hello;
     uint64_t now;
     dns_msg_t *m, *out;    /* scratch */
@@ -81,6 +83,8 @@ struct dsvc {
 };
 
 /* ---- dsvc.c ---- */
+/* Call io.ready once everything the roles need is open. */
+void dsvc_check_ready(dsvc_t *self);
 dsvc_sock_t *dsvc_sock_find(dsvc_t *self, uint32_t id);
 dsvc_sock_t *dsvc_sock_add(dsvc_t *self, uint32_t id, int kind);
 void dsvc_sock_free(dsvc_t *self, dsvc_sock_t *s);

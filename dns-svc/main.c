@@ -10,7 +10,8 @@
  *   file text (the topology's names, then dns: hosts) -> pipe
  *   "dns:transport" (connects to transport-svc's TOPO_EP_DNS_TRANSPORT) ->
  *   dsvc_new -> ctl handler (dsvc_ctl) -> loop timer (dsvc_next_deadline /
- *   dsvc_poll) -> ls_svc_ready -> ls_loop_run.
+ *   dsvc_poll) -> ls_loop_run; dsvc's io.ready (transport-svc answered,
+ *   port 53 open) -> ls_svc_ready: only then does the supervisor see it up.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ typedef struct {
     size_t nzones;
     zone_t *hints;
     char *hosts;
+    int failed;
 } s_main_t;
 
 static int s_send(void *ctx, Ls__Envelope *env)
@@ -55,6 +57,17 @@ static uint64_t s_pdu_id(void *ctx)
 {
     s_main_t *m = ctx;
     return ls_svc_pdu_id(m->svc);
+}
+
+/* dsvc io.ready: port 53 is open (or there is nothing to open): now answer
+ * the supervisor, so `stackctl up` returns only when every server serves. */
+static void s_ready(void *ctx)
+{
+    s_main_t *m = ctx;
+    if (ls_svc_ready(m->svc) < 0) {
+        m->failed = 1;
+        ls_loop_stop(m->svc->loop);
+    }
 }
 
 static void s_rx(ls_pipe_t *pipe, Ls__Envelope *env, void *arg)
@@ -168,8 +181,8 @@ int main(int argc, char **argv)
     m.pipe = ls_pipe_new(&svc, "dns:transport", ep, 0, LS__LAYER__DNS, LS__DIRECTION__DOWN, s_rx, &m);
     if (!m.pipe)
         return s_fail(&m, &svc, 1, "cannot open the pipe to transport-svc");
-    dsvc_io_t io = {.ctx = &m, .transport_send = s_send, .reply = s_reply, .new_pdu_id = s_pdu_id, .log = svc.log,
-                    .counters = svc.ctr};
+    dsvc_io_t io = {.ctx = &m, .transport_send = s_send, .reply = s_reply, .new_pdu_id = s_pdu_id,
+                    .ready = s_ready, .log = svc.log, .counters = svc.ctr};
     m.core = dsvc_new(&cfg, &io, ls_now_ns());
     if (!m.core)
         return s_fail(&m, &svc, 1, "out of memory");
@@ -177,11 +190,9 @@ int main(int argc, char **argv)
             cfg.recursive ? ", recursive resolver" : "", m.nzones ? ", authoritative" : "");
     ls_loop_add_timer(svc.loop, s_deadline, s_fire, &m);
     ls_svc_set_ctl_handler(&svc, s_ctl, &m);
-    rc = 0;
-    if (ls_svc_ready(&svc) < 0)
-        rc = 1;
-    else
-        ls_loop_run(svc.loop);
+    /* ready (the ctl socket bound) comes from dsvc once port 53 is open: s_ready */
+    ls_loop_run(svc.loop);
+    rc = m.failed;
     s_cleanup(&m);
     ls_svc_fini(&svc);
     return rc;

@@ -61,6 +61,8 @@ void th_advance(th_net_t *n, uint64_t ns);
  * or deferred, or NULL while it is still pending. */
 Ls__CtlReply *th_req(th_net_t *n, int h, const void *data, size_t len, const char *cmd, ...);
 const char *th_kv(const Ls__CtlReply *r, const char *k);
+/* A builder's reply as a decoded CtlReply (through pack/unpack); free with ls__ctl_reply__free_unpacked. */
+Ls__CtlReply *th_copy_reply(ls_ctl_reply_t *rep);
 /* rc of a reply, and free it; *val gets kv key's value when asked. */
 int th_rc(Ls__CtlReply *r, const char *key, char *val, size_t cap);
 /* Start app sessions TOKA on host 0 and TOKB on host 1. */
