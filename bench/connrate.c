@@ -33,19 +33,6 @@ static const char *const s_usage =
     "       connrate [--json] HOST PORT SECONDS    connect/request/response/close for SECONDS\n"
     "Run under `stackctl exec HOST`. Requests and responses are 64 bytes.\n";
 
-/* Read exactly len bytes; 0 ok, -1 error or early EOF. */
-static int s_read_full(sock_lib_t *lib, int fd, uint8_t *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = sock_recv(lib, fd, buf + got, len - got);
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-    }
-    return 0;
-}
-
 static int s_serve(sock_lib_t *lib, uint16_t port)
 {
     int lfd = sock_socket(lib, SOCK_T_TCP);
@@ -68,7 +55,7 @@ static int s_serve(sock_lib_t *lib, uint16_t port)
             continue;
         }
         sock_set_timeout(lib, fd, CR_TIMEOUT_MS);
-        if (s_read_full(lib, fd, buf, sizeof buf) == 0) {
+        if (sock_recv_all(lib, fd, buf, sizeof buf) == (ssize_t)sizeof buf) {
             buf[0] = 'R';
             sock_send(lib, fd, buf, sizeof buf);
             served++;
@@ -94,7 +81,7 @@ static int s_client(sock_lib_t *lib, uint32_t ip, uint16_t port, double seconds,
         }
         sock_set_timeout(lib, fd, CR_TIMEOUT_MS);
         int good = sock_connect(lib, fd, ip, port) == 0 && sock_send(lib, fd, req, sizeof req) == (ssize_t)sizeof req &&
-                   s_read_full(lib, fd, rsp, sizeof rsp) == 0 && rsp[0] == 'R' &&
+                   sock_recv_all(lib, fd, rsp, sizeof rsp) == (ssize_t)sizeof rsp && rsp[0] == 'R' &&
                    sock_recv(lib, fd, rsp, sizeof rsp) == 0; /* the server's FIN */
         if (!good)
             last_errno = errno;

@@ -26,6 +26,7 @@ struct dns_cache {
     s_node_t **buckets;
     s_node_t *head, *tail;
     dns_cache_stats_t st;
+    uint64_t *evicted_ctr;         /* the owner's counter, or NULL */
 };
 
 static uint8_t s_lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
@@ -163,6 +164,8 @@ static s_node_t *s_slot(dns_cache_t *self, const dns_name_t *name, uint16_t type
     } else {
         while (self->count >= self->max && self->tail) {
             self->st.evicted++;
+            if (self->evicted_ctr)
+                (*self->evicted_ctr)++;
             s_remove(self, self->tail);
         }
         n = calloc(1, sizeof *n);
@@ -328,4 +331,5 @@ void dns_cache_foreach(const dns_cache_t *self, uint64_t now, void (*fn)(const d
 }
 
 size_t dns_cache_size(const dns_cache_t *self) { return self->count; }
+void dns_cache_count_evictions(dns_cache_t *self, uint64_t *counter) { self->evicted_ctr = counter; }
 const dns_cache_stats_t *dns_cache_stats(const dns_cache_t *self) { return &self->st; }

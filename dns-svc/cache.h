@@ -97,6 +97,8 @@ void dns_cache_flush(dns_cache_t *self);
 void dns_cache_foreach(const dns_cache_t *self, uint64_t now, void (*fn)(const dns_cache_entry_t *e, void *arg),
                        void *arg);
 size_t dns_cache_size(const dns_cache_t *self);
+/* Also count every eviction in *counter (a registry counter of the owner; may be NULL). */
+void dns_cache_count_evictions(dns_cache_t *self, uint64_t *counter);
 const dns_cache_stats_t *dns_cache_stats(const dns_cache_t *self);
 
 #endif

@@ -8,8 +8,11 @@
  */
 #include "dns-svc/dnsq.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bytes.h"
 
 struct dnsq_table {
     dnsq_t *q;
@@ -164,6 +167,30 @@ dnsq_verdict_t dnsq_match(dnsq_table_t *self, uint32_t handle, uint32_t from, ui
         !dns_name_eq(&m->qd[0].name, &q->qname))
         return DNSQ_BAD_QUESTION;
     return DNSQ_MATCH;
+}
+
+dnsq_verdict_t dnsq_take(dnsq_table_t *self, uint32_t handle, uint32_t from, uint16_t from_port, const uint8_t *msg,
+                         size_t len, dns_msg_t *m, dnsq_t *taken)
+{
+    dnsq_verdict_t v = dnsq_match(self, handle, from, from_port, msg, len, m);
+    if (v == DNSQ_MATCH) {
+        *taken = *dnsq_get(self, handle);
+        dnsq_remove(self, handle);
+    }
+    return v;
+}
+
+void dnsq_reject(ls_log_t *log, ls_counters_t *ctr, const char *prefix, dnsq_verdict_t v, const dnsq_t *q,
+                 const dns_msg_t *m, uint32_t from, uint16_t from_port, uint64_t pdu, uint64_t now)
+{
+    char name[96], a[16], b[16], detail[96] = "";
+    snprintf(name, sizeof name, "%s.drop.%s", prefix, dnsq_verdict_counter(v));
+    if (v == DNSQ_BAD_ID && q)
+        snprintf(detail, sizeof detail, " (id %u, expected %u)", m->id, q->id);
+    else if (v == DNSQ_BAD_ADDR && q)
+        snprintf(detail, sizeof detail, " (from %s, asked %s)", ip4_fmt(from, a), ip4_fmt(q->server, b));
+    ls_drop(log, ctr, &(ls_logev_t){.now_ns = now, .layer = "dns", .dir = "up", .pdu = pdu}, name,
+            "answer from %s.%u rejected: %s%s", ip4_fmt(from, a), from_port, dnsq_verdict_str(v), detail);
 }
 
 uint64_t dnsq_next_deadline(const dnsq_table_t *self)

@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "dns.h"
+#include "log.h"
 
 typedef struct {
     uint32_t handle;        /* nonzero while in use */
@@ -65,6 +67,15 @@ void dnsq_remove(dnsq_table_t *self, uint32_t handle);
  * DNSQ_MATCH or a mismatch of a well-formed response. */
 dnsq_verdict_t dnsq_match(dnsq_table_t *self, uint32_t handle, uint32_t from, uint16_t from_port, const uint8_t *msg,
                           size_t len, dns_msg_t *m);
+/* dnsq_match; on DNSQ_MATCH the query is also copied to *taken and
+ * removed from the table (the caller still releases its socket). */
+dnsq_verdict_t dnsq_take(dnsq_table_t *self, uint32_t handle, uint32_t from, uint16_t from_port, const uint8_t *msg,
+                         size_t len, dns_msg_t *m, dnsq_t *taken);
+/* The drop of an answer that failed the checks: counter "<prefix>.drop.<reason>"
+ * and one log line saying what gave it away (the ids, the addresses). q may
+ * be NULL (no query outstanding), m is what dnsq_match parsed. */
+void dnsq_reject(ls_log_t *log, ls_counters_t *ctr, const char *prefix, dnsq_verdict_t v, const dnsq_t *q,
+                 const dns_msg_t *m, uint32_t from, uint16_t from_port, uint64_t pdu, uint64_t now);
 /* Earliest deadline of an outstanding query (UINT64_MAX if none) and the
  * queries whose deadline has passed (one at a time: NULL when none). */
 uint64_t dnsq_next_deadline(const dnsq_table_t *self);

@@ -580,19 +580,12 @@ void resolver_response(resolver_t *self, uint32_t handle, uint32_t from, uint16_
                        size_t len, uint64_t pdu, uint64_t now)
 {
     self->now = now;
-    dnsq_t *q = dnsq_get(self->q, handle);
-    dnsq_verdict_t v = dnsq_match(self->q, handle, from, from_port, msg, len, self->m);
-    char a[16], cname[64];
+    dnsq_t copy, *q = &copy;
+    dnsq_verdict_t v = dnsq_take(self->q, handle, from, from_port, msg, len, self->m, &copy);
+    char a[16];
     if (v != DNSQ_MATCH) {
-        snprintf(cname, sizeof cname, "dns.resolver.drop.%s", dnsq_verdict_counter(v));
-        char detail[120] = "";
-        if (v == DNSQ_BAD_ID && q)
-            snprintf(detail, sizeof detail, " (id %u, expected %u)", self->m->id, q->id);
-        else if (v == DNSQ_BAD_ADDR && q)
-            snprintf(detail, sizeof detail, " (from %s, asked %s)", ip4_fmt(from, a), ip4_fmt(q->server, cname + 40));
-        ls_drop(self->io.log, self->io.counters,
-                &(ls_logev_t){.now_ns = now, .layer = "dns", .dir = "up", .pdu = pdu}, cname,
-                "answer from %s.%u rejected: %s%s", ip4_fmt(from, a), from_port, dnsq_verdict_str(v), detail);
+        dnsq_reject(self->io.log, self->io.counters, "dns.resolver", v, dnsq_get(self->q, handle), self->m, from,
+                    from_port, pdu, now);
         return;
     }
     s_req_t *r = &self->req[q->owner];
@@ -604,9 +597,7 @@ void resolver_response(resolver_t *self, uint32_t handle, uint32_t from, uint16_
     }
     if (!q->tcp)
         infra_sample(&self->infra, q->server, now - q->sent_at, now);
-    dnsq_t copy = *q;
     self->io.cancel(self->io.ctx, handle);
-    dnsq_remove(self->q, handle);
     r->qhandle = 0;
     r->last_pdu = pdu;
     s_resp(self, r, &copy, self->m);
@@ -733,6 +724,7 @@ resolver_t *resolver_new(const resolver_cfg_t *cfg, const resolver_io_t *io, con
         resolver_destroy(&self);
         return NULL;
     }
+    dns_cache_count_evictions(self->cache, ls_counter(io->counters, "dns.resolver.cache.evicted"));
     s_load_hints(self);
     return self;
 }

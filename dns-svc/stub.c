@@ -378,22 +378,19 @@ void stub_response(stub_t *self, uint32_t handle, uint32_t from, uint16_t from_p
                    uint64_t pdu, uint64_t now)
 {
     self->now = now;
-    dnsq_t *q = dnsq_get(self->q, handle);
-    dnsq_verdict_t v = dnsq_match(self->q, handle, from, from_port, msg, len, self->m);
+    dnsq_t copy;
+    dnsq_verdict_t v = dnsq_take(self->q, handle, from, from_port, msg, len, self->m, &copy);
     char a[16];
     if (v != DNSQ_MATCH) {
-        char cname[64];
-        snprintf(cname, sizeof cname, "dns.stub.drop.%s", dnsq_verdict_counter(v));
-        ls_drop(self->io.log, self->io.counters, &(ls_logev_t){.now_ns = now, .layer = "dns", .dir = "up", .pdu = pdu},
-                cname, "answer from %s.%u rejected: %s", ip4_fmt(from, a), from_port, dnsq_verdict_str(v));
+        dnsq_reject(self->io.log, self->io.counters, "dns.stub", v, dnsq_get(self->q, handle), self->m, from,
+                    from_port, pdu, now);
         return;
     }
+    const dnsq_t *q = &copy;
     s_sreq_t *r = &self->req[q->owner];
     ls_logev(self->io.log, LS_LOG_PDU, &(ls_logev_t){.now_ns = now, .layer = "dns", .dir = "up", .ev = "demux",
              .pdu = pdu}, "id %u from %s.%u matches -> stub #%u", q->id, ip4_fmt(from, a), from_port, r->id);
-    dnsq_t copy = *q;
     self->io.cancel(self->io.ctx, handle);
-    dnsq_remove(self->q, handle);
     r->qhandle = 0;
     r->last_pdu = pdu;
     s_answer(self, r, &copy, self->m);
@@ -560,6 +557,7 @@ stub_t *stub_new(const stub_cfg_t *cfg, const stub_io_t *io)
         stub_destroy(&self);
         return NULL;
     }
+    dns_cache_count_evictions(self->cache, ls_counter(io->counters, "dns.stub.cache.evicted"));
     return self;
 }
 

@@ -159,6 +159,14 @@ s_ping() {
     grep -qE '3 packets transmitted, 3 (packets )?received' "$OUTDIR/ping.txt" && grep -q 'ttl=63' "$OUTDIR/ping.txt"
 }
 
+s_dns() {
+    have_bin host || { missing "apps/host is not built"; return 1; }
+    oexec stackctl exec hosta host -t A www.example.test | tee "$OUTDIR/dns.txt"
+    grep -qx 'www.example.test has address 198.51.100.10' "$OUTDIR/dns.txt" || return 1
+    oexec stackctl exec hosta dig @root +norecurse www.example.test | tee "$OUTDIR/dig.txt"
+    grep -qP '^test\.\t172800\tIN\tNS\tns1\.nic\.test\.$' "$OUTDIR/dig.txt"
+}
+
 s_logformat() {
     # a per-PDU line written by a container on the volume, in the native per-layer format
     local f=/run/layerstack/log/hosta-link.log
@@ -274,6 +282,7 @@ if step "container engine set up (podman, podman-compose, runc, base image)" s_s
         if step "every service ready (stackctl status in the orchestrator container)" s_ready; then
             step "arping hosta -> router across containers" s_arping
             step "ping hosta -> hostb (via the router)" s_ping
+            step "DNS: host -t A through ns (root -> test. -> example.test.), dig +norecurse at the root" s_dns
             step "per-layer log lines on the volume in the native format; trace reads them" s_logformat
             step "xfer hosta -> hostb with SHA-256 check" s_xfer
             step "loss injected into hosta net:link down; drops in the per-layer log" s_loss

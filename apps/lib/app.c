@@ -5,13 +5,15 @@
 #include "app.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
-#include "apps/lib/resolve.h"
 #include "bytes.h"
+#include "loop.h"
 
 int app_init(app_t *app, const char *prog)
 {
@@ -65,12 +67,6 @@ ls_ctl_client_t *app_connect(app_t *app, const char *layer)
     return c;
 }
 
-int app_resolve(app_t *app, const char *name, uint32_t *addr)
-{
-    size_t n;
-    return app_getaddrinfo(app, name, addr, 1, &n, NULL, 0);
-}
-
 const char *app_name_of(app_t *app, uint32_t addr)
 {
     for (size_t i = 0; i < app->topo->nhost; i++)
@@ -78,6 +74,20 @@ const char *app_name_of(app_t *app, uint32_t addr)
             if (app->topo->hosts[i].ifaces[j].addr == addr)
                 return app->topo->hosts[i].name;
     return NULL;
+}
+
+uint64_t app_random64(void)
+{
+    uint64_t v = 0;
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd >= 0) {
+        if (read(fd, &v, sizeof v) != (ssize_t)sizeof v)
+            v = 0;
+        close(fd);
+    }
+    if (!v)
+        v = ((uint64_t)getpid() << 32) ^ ls_now_ns();
+    return v ? v : 1;
 }
 
 double app_parse_seconds(const char *s)

@@ -4,8 +4,8 @@
  * `stackctl exec HOST CMD` sets LS_RUN_DIR, LS_TOPOLOGY, LS_HOST and
  * LS_ENDPOINTS; app_init() reads them, loads the topology, and gives the
  * app a ZeroMQ context and control clients for its host's services. Apps
- * accept addresses or names: app_resolve goes through the host's stub
- * resolver, or the hosts file on a host without a dns layer (resolve.h).
+ * accept addresses or names: app_resolve (resolve.h) goes through the
+ * host's stub resolver, or the hosts file on a host without a dns layer.
  */
 #ifndef LS_APP_H
 #define LS_APP_H
@@ -29,15 +29,15 @@ int app_init(app_t *app, const char *prog);
 void app_fini(app_t *app);
 /* A control client for this host's LAYER service ("link", "net", "transport"). */
 ls_ctl_client_t *app_connect(app_t *app, const char *layer);
-/* Name or dotted quad -> its first address (resolve.h: app_getaddrinfo).
- * 0, or a negative APP_EAI_* code: print app_gai_strerror() of it. */
-int app_resolve(app_t *app, const char *name, uint32_t *addr);
 /* Reverse: the topology name of addr, or NULL. */
 const char *app_name_of(app_t *app, uint32_t addr);
 /* Register on this host's net-svc raw ICMP endpoint (ctl "raw-open" ARGS) and
  * check there is a route to dst (ctl "route-get"). 0, or -1 after printing
  * "PROG: ..." as the classic tools do ("connect: Network is unreachable"). */
 int app_raw_open(app_t *app, ls_ctl_client_t *net, const char *const *args, size_t nargs, const char *dst);
+/* 64 random bits from /dev/urandom (never 0; pid and clock if it cannot be read):
+ * socket-session tokens, DNS query ids. */
+uint64_t app_random64(void);
 /* Parse a time in seconds ("0.2", "1"); -1 if malformed or negative. */
 double app_parse_seconds(const char *s);
 

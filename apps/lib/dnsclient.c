@@ -9,11 +9,9 @@
 #include "apps/lib/dnsclient.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bytes.h"
 #include "loop.h"
@@ -31,18 +29,6 @@ size_t dnsc_nameservers(const app_t *app, uint32_t *out, size_t max)
         for (size_t i = 0; i < app->h->dns.nns && n < max; i++)
             out[n++] = app->h->dns.nameservers[i];
     return n;
-}
-
-static uint16_t s_random_id(void)
-{
-    uint16_t id = 0;
-    int fd = open("/dev/urandom", O_RDONLY);
-    if (fd >= 0) {
-        if (read(fd, &id, sizeof id) != (ssize_t)sizeof id)
-            id = 0;
-        close(fd);
-    }
-    return id ? id : (uint16_t)(ls_now_ns() ^ (uint64_t)getpid());
 }
 
 static int s_build(const dnsc_opts_t *o, const dns_name_t *qname, uint16_t qtype, uint16_t id, uint8_t *buf,
@@ -125,19 +111,6 @@ static int s_udp(sock_lib_t *lib, const dnsc_opts_t *o, const dns_name_t *qname,
     return rc;
 }
 
-/* Read exactly len bytes of a stream. */
-static int s_read_all(sock_lib_t *lib, int fd, uint8_t *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = sock_recv(lib, fd, buf + got, len - got);
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
-    }
-    return 0;
-}
-
 static int s_tcp(sock_lib_t *lib, const dnsc_opts_t *o, const dns_name_t *qname, uint16_t qtype, uint16_t id,
                  const uint8_t *q, size_t qlen, dnsc_result_t *res, char *err, size_t errlen)
 {
@@ -162,12 +135,12 @@ static int s_tcp(sock_lib_t *lib, const dnsc_opts_t *o, const dns_name_t *qname,
     /* RFC 7766 8: the length prefix and the message in one send */
     wr_be16(buf, (uint16_t)qlen);
     memcpy(buf + 2, q, qlen);
-    if (sock_send(lib, fd, buf, qlen + 2) < 0 || s_read_all(lib, fd, buf, 2) < 0) {
+    if (sock_send(lib, fd, buf, qlen + 2) < 0 || sock_recv_all(lib, fd, buf, 2) != 2) {
         snprintf(err, errlen, "communications error to %s: %s", srv, errno ? strerror(errno) : "end of file");
         goto out;
     }
     size_t len = rd_be16(buf);
-    if (s_read_all(lib, fd, buf, len) < 0) {
+    if (sock_recv_all(lib, fd, buf, len) != (ssize_t)len) {
         snprintf(err, errlen, "communications error to %s: end of file", srv);
         goto out;
     }
@@ -191,7 +164,7 @@ int dnsc_query(sock_lib_t *lib, const dnsc_opts_t *o, const dns_name_t *qname, u
     memset(res, 0, sizeof *res);
     res->msg = malloc(sizeof *res->msg);
     uint8_t q[600];
-    uint16_t id = s_random_id();
+    uint16_t id = (uint16_t)app_random64();
     int qlen = res->msg ? s_build(o, qname, qtype, id, q, sizeof q) : -1;
     if (qlen < 0) {
         snprintf(err, errlen, "cannot build the query");

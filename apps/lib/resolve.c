@@ -1,7 +1,7 @@
 /*
  * resolve.c -- getaddrinfo for applications (see resolve.h).
  *
- * Call chain: app_getaddrinfo -> ip4_parse | s_stub (HOST-dns ctl
+ * Call chain: app_resolve -> app_getaddrinfo -> ip4_parse | s_stub (HOST-dns ctl
  * "resolve NAME A": rows "ANSWER\tNAME\tTTL\tCLASS\tTYPE\tRDATA", kv rcode)
  * | s_local (topology names, then RUN/hosts).
  */
@@ -109,4 +109,10 @@ int app_getaddrinfo(app_t *app, const char *name, uint32_t *addrs, size_t max, s
     if (rc == 0)
         *n = 1;
     return rc;
+}
+
+int app_resolve(app_t *app, const char *name, uint32_t *addr)
+{
+    size_t n;
+    return app_getaddrinfo(app, name, addr, 1, &n, NULL, 0);
 }

@@ -35,6 +35,9 @@ enum {
  * canon (may be NULL): the name that was answered (after the search list and CNAMEs). */
 int app_getaddrinfo(app_t *app, const char *name, uint32_t *addrs, size_t max, size_t *n, char *canon,
                     size_t canon_cap);
+/* Name or dotted quad -> its first address. 0, or a negative APP_EAI_* code:
+ * print app_gai_strerror() of it. */
+int app_resolve(app_t *app, const char *name, uint32_t *addr);
 /* gai_strerror(3) for the codes above. */
 const char *app_gai_strerror(int rc);
 

@@ -244,16 +244,7 @@ sock_lib_t *sock_lib_new(app_t *app)
         free(self);
         return NULL;
     }
-    uint64_t tok = 0;
-    int ufd = open("/dev/urandom", O_RDONLY);
-    if (ufd >= 0) {
-        if (read(ufd, &tok, sizeof tok) != (ssize_t)sizeof tok)
-            tok = 0;
-        close(ufd);
-    }
-    if (!tok)
-        tok = ((uint64_t)getpid() << 32) ^ ls_now_ns();
-    tok |= 1; /* never 0 */
+    uint64_t tok = app_random64() | 1; /* never 0 */
     snprintf(self->token, sizeof self->token, "%016llx", (unsigned long long)tok);
     self->sock = zmq_socket(app->zctx, ZMQ_DEALER);
     int zero = 0, hb = 1000, hbt = 3000;
@@ -766,6 +757,24 @@ static ssize_t s_recv(sock_lib_t *self, int fd, void *buf, size_t len, uint32_t 
 ssize_t sock_recv(sock_lib_t *self, int fd, void *buf, size_t len)
 {
     return s_recv(self, fd, buf, len, NULL, NULL, false);
+}
+
+ssize_t sock_recv_all(sock_lib_t *self, int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = sock_recv(self, fd, (uint8_t *)buf + got, len - got);
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            if (got == 0)
+                return 0;
+            errno = EPIPE;
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    return (ssize_t)len;
 }
 
 ssize_t sock_recvfrom(sock_lib_t *self, int fd, void *buf, size_t len, uint32_t *ip, uint16_t *port)

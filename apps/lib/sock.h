@@ -113,6 +113,9 @@ int sock_connect(sock_lib_t *self, int fd, uint32_t ip, uint16_t port);
 ssize_t sock_send(sock_lib_t *self, int fd, const void *buf, size_t len);
 /* Bytes read, 0 at end of stream, -1/EAGAIN when non-blocking and empty. */
 ssize_t sock_recv(sock_lib_t *self, int fd, void *buf, size_t len);
+/* Exactly len bytes (blocking): len, 0 at end of stream before the first
+ * byte, -1 on error or an end of stream in the middle (errno EPIPE then). */
+ssize_t sock_recv_all(sock_lib_t *self, int fd, void *buf, size_t len);
 /* UDP datagrams (a TCP socket ignores the address). */
 ssize_t sock_sendto(sock_lib_t *self, int fd, const void *buf, size_t len, uint32_t ip, uint16_t port);
 ssize_t sock_recvfrom(sock_lib_t *self, int fd, void *buf, size_t len, uint32_t *ip, uint16_t *port);

@@ -325,6 +325,8 @@ END_TEST
 START_TEST(test_lru_eviction)
 {
     dns_cache_t *c = dns_cache_new(3);
+    uint64_t owner_ctr = 0;
+    dns_cache_count_evictions(c, &owner_ctr); /* the owner's registry counter follows */
     ck_assert_int_eq(s_put_a(c, "a.test.", 1, 1, 300, DNS_TRUST_ANSWER, T0), 0);
     ck_assert_int_eq(s_put_a(c, "b.test.", 2, 1, 300, DNS_TRUST_ANSWER, T0), 0);
     ck_assert_int_eq(s_put_a(c, "c.test.", 3, 1, 300, DNS_TRUST_ANSWER, T0), 0);
@@ -343,6 +345,7 @@ START_TEST(test_lru_eviction)
     /* a negative entry counts against the limit too: a (LRU now) goes */
     ck_assert_int_eq(s_put_neg(c, "nope.test.", 0, 300, 30, T0), 0);
     ck_assert_uint_eq(dns_cache_stats(c)->evicted, 2);
+    ck_assert_uint_eq(owner_ctr, 2);
     ck_assert_ptr_null(s_get(c, "a.test.", DNS_T_A, T0));
     ck_assert_uint_eq(dns_cache_size(c), 3);
     ck_assert_uint_eq(dns_cache_stats(c)->inserts, 6);
