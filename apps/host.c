@@ -100,8 +100,10 @@ static size_t s_candidates(const app_t *app, const char *text, dns_name_t *out, 
     return n;
 }
 
-/* One type: 0 found something or NODATA, 1 NXDOMAIN/SERVFAIL (printed), 2 no server. */
-static int s_lookup(s_host_t *h, const char *text, const dns_name_t *cands, size_t ncand, uint16_t type)
+/* One type: 0 found something or NODATA, 1 NXDOMAIN/SERVFAIL (printed), 2 no server.
+ * aliases: print the CNAME records too (host prints a chain once, with the first type). */
+static int s_lookup(s_host_t *h, const char *text, const dns_name_t *cands, size_t ncand, uint16_t type,
+                    bool aliases)
 {
     dnsc_result_t res = {0};
     char err[200], rc[16], ty[16];
@@ -118,7 +120,8 @@ static int s_lookup(s_host_t *h, const char *text, const dns_name_t *cands, size
             const dns_rr_t *rr = dns_msg_section_c(m, DNS_SEC_ANSWER);
             if (!h->verbose)
                 for (size_t k = 0; k < m->count[DNS_SEC_ANSWER]; k++)
-                    dnsp_host_line(stdout, m, &rr[k]);
+                    if (aliases || rr[k].type != DNS_T_CNAME || type == DNS_T_CNAME)
+                        dnsp_host_line(stdout, m, &rr[k]);
             if (!m->count[DNS_SEC_ANSWER] && h->explicit_type && !h->verbose) {
                 char nt[DNS_NAME_TEXT_MAX];
                 dns_name_to_text(&cands[i], nt, sizeof nt);
@@ -198,13 +201,13 @@ int main(int argc, char **argv)
         goto out;
     }
     if (type > 0) {
-        rc = s_lookup(&h, name, cands, ncand, (uint16_t)type) == 0 ? 0 : 1;
+        rc = s_lookup(&h, name, cands, ncand, (uint16_t)type, true) == 0 ? 0 : 1;
     } else {
         /* host's default: A, then AAAA and MX; a missing name ends it at the first */
         static const uint16_t types[] = {DNS_T_A, DNS_T_AAAA, DNS_T_MX};
         rc = 0;
         for (size_t i = 0; i < 3 && rc == 0; i++)
-            rc = s_lookup(&h, name, cands, ncand, types[i]) == 0 ? 0 : 1;
+            rc = s_lookup(&h, name, cands, ncand, types[i], i == 0) == 0 ? 0 : 1;
     }
 out:
     sock_lib_destroy(&h.lib);

@@ -46,6 +46,7 @@ assert_grep '^example\.test mail is handled by 10 mail\.example\.test\.$' "$OUT"
 ls_exec hosta host docs.example.test || fail "host docs"
 assert_subsequence "$OUT" '^docs\.example\.test is an alias for web\.example\.test\.$' \
     '^web\.example\.test is an alias for www\.example\.test\.$' '^www\.example\.test has address 198\.51\.100\.10$'
+[ "$(grep -c 'is an alias for' "$OUT")" -eq 2 ] || fail "host prints a CNAME chain once (not again for AAAA and MX)"
 ls_exec hosta host nope.example.test; [ $? -eq 1 ] || fail "host NXDOMAIN must exit 1"
 assert_grep '^Host nope\.example\.test not found: 3\(NXDOMAIN\)$' "$OUT"
 ls_exec hosta host -t A www.example.test ns || fail "host with a server"
