@@ -6,7 +6,7 @@
 #   make unit S=ipv4   run one suite (CK_RUN_SUITE), normal build
 #
 # Layout rules the build relies on (no per-module edits needed):
-#   common/*.c                      -> linked into everything
+#   common/*/*.c                    -> linked into everything (wire/ runtime/ fault/ topology/)
 #   <svc>/main.c                    -> bin/<svc>   (link-svc, net-svc, transport-svc, dns-svc)
 #   <svc>/*.c (other)               -> that service's core, also linked into the test runner
 #   orchestrator/stackctl.c         -> bin/stackctl; orchestrator/*.c the rest
@@ -37,7 +37,7 @@ SVCS := link-svc net-svc transport-svc dns-svc
 GEN_C   := build/gen/proto/layerstack.pb-c.c
 GEN_H   := build/gen/proto/layerstack.pb-c.h
 
-COMMON_SRC := $(wildcard common/*.c)
+COMMON_SRC := $(wildcard common/*/*.c)
 svc_core    = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 CORE_SRC   := $(foreach s,$(SVCS),$(call svc_core,$(s))) \
               $(filter-out orchestrator/stackctl.c,$(wildcard orchestrator/*.c)) \

@@ -13,8 +13,8 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/resolve.h"
-#include "bytes.h"
-#include "loop.h"
+#include "wire/bytes.h"
+#include "runtime/loop.h"
 
 static void s_usage(FILE *f)
 {

@@ -25,8 +25,8 @@
 #include "apps/lib/dnsprint.h"
 #include "apps/lib/resolve.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
-#include "dns.h"
+#include "wire/bytes.h"
+#include "wire/dns.h"
 
 static void s_usage(FILE *f)
 {

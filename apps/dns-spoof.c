@@ -33,11 +33,11 @@
 #include "apps/lib/app.h"
 #include "apps/lib/resolve.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
-#include "ctl_client.h"
-#include "dns.h"
-#include "loop.h"
-#include "udp.h"
+#include "wire/bytes.h"
+#include "runtime/ctl_client.h"
+#include "wire/dns.h"
+#include "runtime/loop.h"
+#include "wire/udp.h"
 
 static void s_usage(FILE *f)
 {

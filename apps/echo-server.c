@@ -15,7 +15,7 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #define MAX_CLIENTS 8
 

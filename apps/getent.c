@@ -15,7 +15,7 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/resolve.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #define GETENT_MAX 256
 

@@ -15,7 +15,7 @@
 #include "apps/lib/app.h"
 #include "apps/lib/resolve.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #define MAX_RESPONSE (4 * 1024 * 1024)
 

@@ -17,7 +17,7 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 static volatile sig_atomic_t s_stop;
 

@@ -22,10 +22,10 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/resolve.h"
-#include "bytes.h"
-#include "icmp.h"
-#include "ipv4.h"
-#include "loop.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "runtime/loop.h"
 
 #define PING_MAX_SEQ 65536
 #define PING_MAX_SIZE (65535 - 20 - 8)

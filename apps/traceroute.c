@@ -25,10 +25,10 @@
 #include "apps/lib/app.h"
 #include "apps/lib/resolve.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
-#include "icmp.h"
-#include "ipv4.h"
-#include "loop.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "runtime/loop.h"
 
 #define TR_MAX_PROBES 10
 #define TR_UDP_PORT 33434

@@ -13,7 +13,7 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 static void s_usage(FILE *f)
 {

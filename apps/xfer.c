@@ -20,8 +20,8 @@
 #include "apps/lib/app.h"
 #include "apps/lib/sha256.h"
 #include "apps/lib/sock.h"
-#include "bytes.h"
-#include "loop.h"
+#include "wire/bytes.h"
+#include "runtime/loop.h"
 
 #define CHUNK (64 * 1024)
 

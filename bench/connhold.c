@@ -23,7 +23,7 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/sock.h"
-#include "loop.h"
+#include "runtime/loop.h"
 
 #define CH_TIMEOUT_MS 5000
 #define CH_MAX_FAILED_IN_A_ROW 50

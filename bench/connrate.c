@@ -23,7 +23,7 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/sock.h"
-#include "loop.h"
+#include "runtime/loop.h"
 
 #define CR_MSG_BYTES 64
 #define CR_TIMEOUT_MS 5000

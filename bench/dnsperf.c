@@ -26,8 +26,8 @@
 
 #include "apps/lib/app.h"
 #include "apps/lib/sock.h"
-#include "dns.h"
-#include "loop.h"
+#include "wire/dns.h"
+#include "runtime/loop.h"
 
 #define DP_MAX_WINDOW 256
 #define DP_LOST_NS 2000000000ull

@@ -42,10 +42,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bytes.h"
-#include "loop.h"
-#include "pipe.h"
-#include "svc.h"
+#include "wire/bytes.h"
+#include "runtime/loop.h"
+#include "runtime/pipe.h"
+#include "runtime/svc.h"
 
 #define PC_FRAME_BYTES 1514
 #define PC_SMALL_BYTES 64

@@ -24,7 +24,7 @@
 #include <stddef.h>
 
 #include "dns-svc/zone.h"
-#include "dns.h"
+#include "wire/dns.h"
 
 typedef enum {
     AUTH_NOT_OURS = 0,  /* no zone covers the name: resp untouched */

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns.h"
+#include "wire/dns.h"
 
 /* RFC 2181 5.4.1 ranking, lowest first. */
 typedef enum {

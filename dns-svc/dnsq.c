@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 
 struct dnsq_table {
     dnsq_t *q;

@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "counters.h"
-#include "dns.h"
-#include "log.h"
+#include "runtime/counters.h"
+#include "wire/dns.h"
+#include "runtime/log.h"
 
 typedef struct {
     uint32_t handle;        /* nonzero while in use */

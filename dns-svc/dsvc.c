@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "pipe.h"
+#include "wire/bytes.h"
+#include "runtime/pipe.h"
 
 dsvc_cfg_t dsvc_cfg_default(void)
 {

@@ -28,8 +28,8 @@
 #include "dns-svc/resolver.h"
 #include "dns-svc/stub.h"
 #include "dns-svc/zone.h"
-#include "log.h"
-#include "svc.h"
+#include "runtime/log.h"
+#include "runtime/svc.h"
 
 typedef struct dsvc dsvc_t;
 

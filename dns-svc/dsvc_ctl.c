@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 
 static void s_rows(ls_ctl_reply_t *rep, const dns_msg_t *m, dns_section_t sec, const char *label)
 {

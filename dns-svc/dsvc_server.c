@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "dns-svc/auth.h"
 
 bool dsvc_serves(const dsvc_t *self) { return self->cfg.recursive || self->cfg.nzones > 0; }

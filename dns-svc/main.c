@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "dns-svc/dsvc.h"
-#include "pipe.h"
+#include "runtime/pipe.h"
 
 static const char *const s_usage =
     "usage: dns-svc --topology FILE --host HOST [--run-dir DIR] [--endpoints ipc|tcp]\n"

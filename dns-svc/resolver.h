@@ -30,12 +30,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "counters.h"
+#include "runtime/counters.h"
 #include "dns-svc/cache.h"
 #include "dns-svc/dnsq.h"
 #include "dns-svc/zone.h"
-#include "dns.h"
-#include "log.h"
+#include "wire/dns.h"
+#include "runtime/log.h"
 
 typedef struct {
     uint32_t max_depth;          /* referrals and NS-address sub-requests per request (16) */

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dns.h"
+#include "wire/dns.h"
 
 /* The answer section has name with type, or a CNAME at name. */
 bool resptype_answers(const dns_msg_t *m, const dns_name_t *name, uint16_t type);

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #define STUB_BUF 4096
 #define STUB_NAME_TXT 256

@@ -20,11 +20,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "counters.h"
+#include "runtime/counters.h"
 #include "dns-svc/cache.h"
 #include "dns-svc/dnsq.h"
-#include "dns.h"
-#include "log.h"
+#include "wire/dns.h"
+#include "runtime/log.h"
 
 #define STUB_MAXNS 3       /* resolv.conf MAXNS */
 #define STUB_MAXDNSRCH 6   /* resolv.conf MAXDNSRCH */

@@ -19,7 +19,7 @@
  */
 #include "zone.h"
 #include "zone_int.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #include <ctype.h>
 #include <errno.h>

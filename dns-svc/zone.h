@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns.h"
+#include "wire/dns.h"
 
 typedef struct {
     dns_name_t name;

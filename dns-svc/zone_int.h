@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns.h"
+#include "wire/dns.h"
 
 #define ZONE_WHY_MAX 384 /* a reason, before "FILE:LINE: " is put in front */
 

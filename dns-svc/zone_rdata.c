@@ -11,7 +11,7 @@
  * duplicate merge -> zone_rdata_cmp.
  */
 #include "zone_int.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -13,7 +13,7 @@
  * a callback may call back into the cache.
  */
 #include "link-svc/arp_cache.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #include <stdio.h>
 #include <stdlib.h>

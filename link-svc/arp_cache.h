@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
-#include "log.h"
+#include "runtime/log.h"
 
 typedef enum {
     ARP_CACHE_INCOMPLETE = 0,

@@ -19,12 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arp.h"
-#include "bytes.h"
-#include "eth.h"
-#include "ipv4.h"
+#include "wire/arp.h"
+#include "wire/bytes.h"
+#include "wire/eth.h"
+#include "wire/ipv4.h"
 #include "link-svc/arp_cache.h"
-#include "pipe.h"
+#include "runtime/pipe.h"
 
 #define LINK_MAX_IF 8
 #define ARPING_MAX 16

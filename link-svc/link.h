@@ -10,7 +10,7 @@
 #ifndef LS_LINK_H
 #define LS_LINK_H
 
-#include "svc.h"
+#include "runtime/svc.h"
 
 /* Run host-mode link-svc on an initialised service; returns the exit code. */
 int link_run(ls_svc_t *svc);

@@ -21,11 +21,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "bytes.h"
-#include "env.h"
-#include "eth.h"
+#include "wire/bytes.h"
+#include "runtime/env.h"
+#include "wire/eth.h"
 #include "link-svc/switch_table.h"
-#include "pcap_out.h"
+#include "runtime/pcap_out.h"
 
 #define SW_MAX_PORTS 64
 

@@ -11,7 +11,7 @@
  * asks for the deadline on every turn). Time only via `now`.
  */
 #include "link-svc/switch_table.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #include <stdlib.h>
 #include <string.h>

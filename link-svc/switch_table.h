@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
-#include "log.h"
+#include "runtime/log.h"
 
 #define SWITCH_TABLE_AGING_DEFAULT_NS (300ull * 1000000000ull) /* 802.1D default ageing time */
 #define SWITCH_TABLE_MAX_ENTRIES_DEFAULT 4096

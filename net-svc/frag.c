@@ -14,9 +14,9 @@
  * not refreshed (Linux). Memory is accounted in fragment bytes.
  */
 #include "net-svc/frag.h"
-#include "ipv4.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/ipv4.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 #include <stdlib.h>
 #include <string.h>
 

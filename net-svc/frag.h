@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
-#include "log.h"
+#include "runtime/log.h"
 
 /* One fragment (or the unchanged datagram when it fits) is ready. */
 typedef void (*frag_emit_fn)(void *ctx, const uint8_t *frag, size_t len);

@@ -7,9 +7,9 @@
  * unreachable) -> icmp_error_allowed_ex -> icmp_ratelimit_allow -> build.
  */
 #include "net-svc/icmp_rules.h"
-#include "ipv4.h"
-#include "icmp.h"
-#include "bytes.h"
+#include "wire/ipv4.h"
+#include "wire/icmp.h"
+#include "wire/bytes.h"
 
 static const char *const s_str[ICMP_RULE__COUNT] = {
     [ICMP_RULE_OK] = "allowed",

@@ -15,10 +15,10 @@
  * No I/O, no clock: now_ns comes in, output goes out via net_core_cb_t.
  */
 #include "net-svc/net_core.h"
-#include "ipv4.h"
-#include "icmp.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/ipv4.h"
+#include "wire/icmp.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
-#include "log.h"
+#include "runtime/log.h"
 #include "net-svc/route.h"
 #include "net-svc/frag.h"
 #include "net-svc/icmp_rules.h"

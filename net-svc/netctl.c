@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "icmp.h"
-#include "ipv4.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
 
 static int s_err(char *err, size_t errlen, const char *fmt, const char *arg)
 {

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "svc.h"
+#include "runtime/svc.h"
 
 /* ---- route arguments ---- */
 

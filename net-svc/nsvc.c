@@ -23,13 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "icmp.h"
-#include "ipv4.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
 #include "net-svc/net_core.h"
 #include "net-svc/netctl.h"
-#include "pipe.h"
-#include "udp.h"
+#include "runtime/pipe.h"
+#include "wire/udp.h"
 
 typedef struct {
     char name[NET_IFNAMSIZ];

@@ -9,7 +9,7 @@
 #ifndef LS_NSVC_H
 #define LS_NSVC_H
 
-#include "svc.h"
+#include "runtime/svc.h"
 
 /* Run net-svc for svc->host on an initialised service; returns the exit code. */
 int nsvc_run(ls_svc_t *svc);

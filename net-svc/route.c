@@ -11,7 +11,7 @@
  * net_core_set_link -> route_set_if_up; net-svc main -> route_dump.
  */
 #include "net-svc/route.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

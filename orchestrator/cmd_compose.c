@@ -2,7 +2,7 @@
  * cmd_compose.c -- stackctl in a container deployment (docker-compose.yml).
  *
  * Call chain: stackctl main -> s_cmds[] dispatch ->
- *   compose:  cmd_compose -> topo_load -> compose_write (common/compose.c) -> stdout
+ *   compose:  cmd_compose -> topo_load -> compose_write (orchestrator/compose.c) -> stdout
  *   idle:     cmd_idle (the orchestrator container's command) -> copy the image's
  *             topology into RUN/topology.yaml + RUN/hosts (so every other stackctl
  *             command finds the run as natively) -> ls_svc "orchestrator" ctl:
@@ -30,10 +30,10 @@
 #include <zmq.h>
 
 #include "compose.h"
-#include "env.h"
+#include "runtime/env.h"
 #include "fault_reg.h"
-#include "loop.h"
-#include "svc.h"
+#include "runtime/loop.h"
+#include "runtime/svc.h"
 
 #define STATUS_TIMEOUT_MS 2000
 

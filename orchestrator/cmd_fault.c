@@ -5,7 +5,7 @@
  * Call chain: stackctl main -> cmd_fault -> s_orch_call ("fault-add|list|del|
  * clear" to the orchestrator's ctl socket) -> supervisor.c registry ->
  * fault_place + fault_ctl_request to the service holding the pipe end ->
- * common/fault_ctl.c -> pipe.c fault sets. This file only parses the command
+ * orchestrator/fault_place.c -> pipe.c fault sets. This file only parses the command
  * line and prints; validation (pipe names, rule text) happens in the
  * orchestrator so rules from the topology and from scenarios get the same.
  */

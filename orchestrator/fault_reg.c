@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_client.h"
-#include "env.h"
-#include "fault.h"
+#include "runtime/ctl_client.h"
+#include "runtime/env.h"
+#include "fault/fault.h"
 
 struct fault_reg {
     const topo_t *topo;

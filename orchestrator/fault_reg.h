@@ -5,7 +5,7 @@
  *
  * The registry owns rule ids (1, 2, ... in order of registration; the
  * topology's `faults:` are loaded first and become 1..n) and placement:
- * fault_place() (common/fault_ctl.c) names the service holding the pipe end
+ * fault_place() (orchestrator/fault_place.c) names the service holding the pipe end
  * that applies each rule, one rule per direction. Rules are pushed to that
  * service with "fault-add" (FaultRules in the request) when it is ready, and
  * again whenever it (re)becomes ready (fault_reg_push_service), so a rule
@@ -17,7 +17,7 @@
  *
  * Call chain: stackctl fault add|del|clear|list -> orchestrator ctl
  *   "fault-*" -> fault_reg_ctl -> fault_reg_add/del/clear/list -> io.call
- *   -> fault_ctl_request -> the service's ls_fault_ctl.
+ *   -> fault_ctl_request -> the pipe_ctl handlers registered with that service.s ctl registry.
  *   service ready (supervisor probe / idle instance probe) -> fault_reg_push_service.
  */
 #ifndef LS_FAULT_REG_H
@@ -26,11 +26,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fault.h"
-#include "fault_ctl.h"
-#include "log.h"
-#include "svc.h"
-#include "topology.h"
+#include "fault/fault.h"
+#include "fault_place.h"
+#include "runtime/log.h"
+#include "runtime/svc.h"
+#include "topology/topology.h"
 
 #define FAULT_REG_CALL_MS 2000 /* fault-* requests to a service */
 

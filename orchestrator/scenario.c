@@ -29,10 +29,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "ctl_client.h"
-#include "loop.h"
+#include "runtime/ctl_client.h"
+#include "runtime/loop.h"
 #include "stackctl.h"
-#include "topology.h"
+#include "topology/topology.h"
 
 #define SCN_DEFAULT_WITHIN_NS 5000000000ull
 #define SCN_DEFAULT_TIMEOUT_NS 60000000000ull

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "loop.h"
+#include "runtime/loop.h"
 #include "supervisor.h"
 
 #define UP_TIMEOUT_MS 60000

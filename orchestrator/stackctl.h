@@ -9,8 +9,8 @@
 #ifndef LS_STACKCTL_H
 #define LS_STACKCTL_H
 
-#include "ctl_client.h"
-#include "topology.h"
+#include "runtime/ctl_client.h"
+#include "topology/topology.h"
 
 typedef struct {
     char run_dir[256];

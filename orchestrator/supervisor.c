@@ -31,10 +31,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "ctl_client.h"
-#include "env.h"
+#include "runtime/ctl_client.h"
+#include "runtime/env.h"
 #include "fault_reg.h"
-#include "svc.h"
+#include "runtime/svc.h"
 
 #define BACKOFF_MIN_NS 100000000ull   /* 100 ms */
 #define BACKOFF_MAX_NS 5000000000ull   /* 5 s */

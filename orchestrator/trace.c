@@ -3,7 +3,7 @@
  * order, and follow one PDU through the layers.
  *
  * Call chain: stackctl main -> cmd_trace -> s_load (each RUN/log/<svc>.log, one
- * JSON object per line, written by common/log.c) -> sort by "t" -> filters
+ * JSON object per line, written by common/runtime/log.c) -> sort by "t" -> filters
  * (--host, --layer, --pdu closure over parent ids) -> s_print.
  *
  * --pdu ID: the set starts with ID; walking the merged log in time order, a

@@ -12,8 +12,8 @@
  */
 #include <stdio.h>
 
-#include "pipe.h"
-#include "svc.h"
+#include "runtime/pipe.h"
+#include "runtime/svc.h"
 #include "transport-svc/tsvc.h"
 
 static const char *const s_usage =

@@ -13,7 +13,7 @@
  * Output leaves through io.output (-> net-svc) and io.event (-> app).
  */
 #include "transport-svc/tcp_int.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -44,7 +44,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <sys/types.h>
-#include "log.h"
+#include "runtime/log.h"
 
 typedef struct tcp_stack tcp_stack_t;
 

@@ -9,7 +9,7 @@
  * ICMP errors from net-svc -> tcp_icmp_error().
  */
 #include "transport-svc/tcp_int.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

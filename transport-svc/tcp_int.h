@@ -7,7 +7,7 @@
 #define LS_TCP_INT_H
 
 #include "transport-svc/tcp.h"
-#include "tcp_wire.h"
+#include "wire/tcp_wire.h"
 
 /* Sequence-number comparisons modulo 2^32 (RFC 9293 3.4). */
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)

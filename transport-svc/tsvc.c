@@ -23,12 +23,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "bytes.h"
-#include "icmp.h"
-#include "ipv4.h"
-#include "pipe.h"
-#include "tcp_wire.h"
-#include "udp.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "runtime/pipe.h"
+#include "wire/tcp_wire.h"
+#include "wire/udp.h"
 
 /* ------------------------------------------------------------------ */
 /* config                                                               */

@@ -24,9 +24,9 @@
 #define LS_TSVC_H
 
 #include <stdint.h>
-#include "log.h"
-#include "svc.h"
-#include "topology.h"
+#include "runtime/log.h"
+#include "runtime/svc.h"
+#include "topology/topology.h"
 #include "transport-svc/tcp.h"
 #include "transport-svc/udp_sock.h"
 

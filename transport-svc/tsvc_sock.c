@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 
 /* ------------------------------------------------------------------ */
 /* readiness and waits                                                  */

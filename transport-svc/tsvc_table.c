@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 
 static const char *s_ss_state(tcp_state_t st)
 {

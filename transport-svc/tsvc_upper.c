@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "pipe.h"
+#include "wire/bytes.h"
+#include "runtime/pipe.h"
 
 #define UP_ACCEPT_BASE 0x80000000u
 #define UP_CHUNK 65536 /* TCP bytes per DATA event */

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "icmp.h"
-#include "ipv4.h"
-#include "udp.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/udp.h"
 
 #define UDP_SOCK_MAX 1024
 #define UDP_SOCK_MAX_DGRAM 65507 /* 65535 - 20 (IPv4) - 8 (UDP) */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "log.h"
+#include "runtime/log.h"
 
 typedef struct udp_sock udp_sock_t;
 

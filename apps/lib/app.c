@@ -12,8 +12,8 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "bytes.h"
-#include "loop.h"
+#include "wire/bytes.h"
+#include "runtime/loop.h"
 
 int app_init(app_t *app, const char *prog)
 {

@@ -11,8 +11,8 @@
 #define LS_APP_H
 
 #include <stdint.h>
-#include "ctl_client.h"
-#include "topology.h"
+#include "runtime/ctl_client.h"
+#include "topology/topology.h"
 
 typedef struct {
     const char *prog;

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "loop.h"
+#include "wire/bytes.h"
+#include "runtime/loop.h"
 
 dnsc_opts_t dnsc_opts_default(void)
 {

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "apps/lib/sock.h"
-#include "dns.h"
+#include "wire/dns.h"
 
 typedef struct {
     uint32_t server;

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "dns.h"
+#include "wire/dns.h"
 
 typedef struct {
     bool comments;   /* section titles and the header lines (dig +comments) */

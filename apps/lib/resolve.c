@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "ctl_client.h"
+#include "wire/bytes.h"
+#include "runtime/ctl_client.h"
 
 #define RESOLVE_WAIT_MS 30000 /* the stub gives up sooner: timeout x attempts x nameservers */
 

@@ -21,9 +21,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "bytes.h"
-#include "ctl_client.h"
-#include "loop.h"
+#include "wire/bytes.h"
+#include "runtime/ctl_client.h"
+#include "runtime/loop.h"
 #include "proto/layerstack.pb-c.h"
 
 #define SOCK_MAX_FD 65536     /* as many as transport-svc hands out (its table grows to 65536) */

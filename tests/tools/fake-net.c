@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "ipv4.h"
-#include "pipe.h"
-#include "svc.h"
+#include "wire/bytes.h"
+#include "wire/ipv4.h"
+#include "runtime/pipe.h"
+#include "runtime/svc.h"
 
 #define FAKE_MAX_IF 8
 

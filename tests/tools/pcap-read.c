@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 
 int main(int argc, char **argv)
 {

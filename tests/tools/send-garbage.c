@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "env.h"
+#include "runtime/env.h"
 
 int main(int argc, char **argv)
 {

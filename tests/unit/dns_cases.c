@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "dns.h"
+#include "wire/bytes.h"
+#include "wire/dns.h"
 #include "dns_cases.h"
 
 dns_msg_t *dns_t_m, *dns_t_m2;

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns.h"
+#include "wire/dns.h"
 
 TCase *dns_reject_tcase(void);
 TCase *dns_text_tcase(void);

@@ -8,8 +8,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "dns.h"
+#include "wire/bytes.h"
+#include "wire/dns.h"
 #include "dns_cases.h"
 
 #define N(text) dns_cases_name(text)

@@ -1,6 +1,6 @@
 /*
  * dns_cases_text.c -- the dns suite's names and presentation forms
- * (common/dns_text.c and the wire-name operations of common/dns.c): text
+ * (common/wire/dns_text.c and the wire-name operations of common/wire/dns.c): text
  * to name and back with escapes, relative names and "@", case-insensitive
  * equality, subdomains, labels, parent, concat, reverse4; RDATA as dig
  * prints it, types, classes, rcodes; dns_summary in tcpdump's form.
@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "dns.h"
+#include "wire/bytes.h"
+#include "wire/dns.h"
 #include "dns_cases.h"
 
 #define N(text) dns_cases_name(text)

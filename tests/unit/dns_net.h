@@ -18,12 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bytes.h"
-#include "counters.h"
+#include "wire/bytes.h"
+#include "runtime/counters.h"
 #include "dns-svc/resolver.h"
 #include "dns-svc/zone.h"
-#include "dns.h"
-#include "log.h"
+#include "wire/dns.h"
+#include "runtime/log.h"
 
 #define FNET_SEC 1000000000ull
 #define FNET_MS 1000000ull

@@ -9,8 +9,8 @@
  */
 #include "tests/unit/tcp_script.h"
 #include "transport-svc/tcp.h"
-#include "tcp_wire.h"
-#include "bytes.h"
+#include "wire/tcp_wire.h"
+#include "wire/bytes.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>

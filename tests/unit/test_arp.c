@@ -1,11 +1,11 @@
 /*
  * test_arp.c -- ARP (RFC 826) / RARP (RFC 903) codec and tcpdump style
- * summaries (common/arp.c).
+ * summaries (common/wire/arp.c).
  */
 #include <check.h>
 #include <string.h>
-#include "arp.h"
-#include "bytes.h"
+#include "wire/arp.h"
+#include "wire/bytes.h"
 
 /* who-has 192.0.2.1 tell 192.0.2.10 (THA zero), followed by Ethernet padding */
 static const uint8_t req_bytes[46] = {

@@ -6,7 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "link-svc/arp_cache.h"
 
 #define SEC 1000000000ull

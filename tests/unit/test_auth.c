@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "dns-svc/auth.h"
 #include "dns-svc/zone.h"
-#include "dns.h"
+#include "wire/dns.h"
 
 enum { Z_ROOT, Z_TEST, Z_EXAMPLE, Z_ARPA, Z_LAB, Z_N };
 static const char *const s_files[Z_N] = {

@@ -1,12 +1,12 @@
 /*
- * test_compose.c -- docker-compose.yml generation (common/compose.c): service
+ * test_compose.c -- docker-compose.yml generation (orchestrator/compose.c): service
  * set and order, exact blocks (a layer service, a switch, the orchestrator),
  * network and volume, determinism, only standard keys (checked by walking the
  * libyaml document), build-context path rules and write errors.
  */
 #include <check.h>
-#include "compose.h"
-#include "topology.h"
+#include "orchestrator/compose.h"
+#include "topology/topology.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * address text helpers in bytes.c.
  */
 #include <check.h>
-#include "bytes.h"
-#include "csum.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 #include <string.h>
 
 /* A real IPv4 header (from a capture) whose checksum is 0xb861. */

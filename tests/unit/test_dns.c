@@ -1,5 +1,5 @@
 /*
- * test_dns.c -- the DNS codec (common/dns.c): decode known bytes and encode
+ * test_dns.c -- the DNS codec (common/wire/dns.c): decode known bytes and encode
  * exact bytes (compression pointers at the right offsets), every rejection
  * with its exact reason, RDATA checks per type, EDNS(0), the builders, UDP
  * truncation, and the 14-bit pointer limit. The rejections are in
@@ -10,8 +10,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "dns.h"
+#include "wire/bytes.h"
+#include "wire/dns.h"
 #include "dns_cases.h"
 
 #define N(text) dns_cases_name(text)

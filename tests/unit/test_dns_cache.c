@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "dns-svc/cache.h"
-#include "dns.h"
+#include "wire/dns.h"
 
 #define SEC 1000000000ull
 #define T0 (1000 * SEC) /* the fake clock's start */

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "dns-svc/dnsq.h"
-#include "dns.h"
+#include "wire/dns.h"
 
 #define SEC 1000000000ull
 #define T0 (1000 * SEC)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_client.h"
+#include "runtime/ctl_client.h"
 #include "dns-svc/dsvc.h"
 #include "tsvc_harness.h"
 

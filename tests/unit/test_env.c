@@ -5,7 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "env.h"
+#include "runtime/env.h"
 
 static size_t s_pack_link_tx(uint8_t *buf, uint32_t version, int with_prim, int with_pdu)
 {

@@ -1,12 +1,12 @@
 /*
  * test_eth.c -- Ethernet II codec (RFC 894), CRC-32 FCS, MAC helpers and the
- * tcpdump -e style summary (common/eth.c).
+ * tcpdump -e style summary (common/wire/eth.c).
  */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
-#include "bytes.h"
-#include "eth.h"
+#include "wire/bytes.h"
+#include "wire/eth.h"
 
 /* A real broadcast ARP request as it leaves the NIC: 42 bytes of header + ARP,
  * 18 bytes of zero padding, then the FCS (90 a5 83 68, LSB first). */

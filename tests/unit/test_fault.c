@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bytes.h"
-#include "fault.h"
-#include "log.h"
+#include "wire/bytes.h"
+#include "fault/fault.h"
+#include "runtime/log.h"
 
 #define MS 1000000ULL
 #define MAXOUT 4096

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "net-svc/frag.h"
-#include "ipv4.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/ipv4.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 
 #define MAXF 16
 

@@ -4,10 +4,10 @@
  */
 #include <check.h>
 #include <string.h>
-#include "icmp.h"
-#include "ipv4.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 
 /* echo request id 1 seq 1, data 10..17 */
 static const uint8_t echo_req[16] = {0x08, 0x00, 0xab, 0xad, 0x00, 0x01, 0x00, 0x01,

@@ -5,10 +5,10 @@
 #include <check.h>
 #include <string.h>
 #include "net-svc/icmp_rules.h"
-#include "ipv4.h"
-#include "icmp.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/ipv4.h"
+#include "wire/icmp.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 
 /* 192.0.2.10 > 198.51.100.10 ICMP echo request id 1 seq 1 */
 static const uint8_t echo_dgram[36] = {

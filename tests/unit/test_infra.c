@@ -6,7 +6,7 @@
  */
 #include <check.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "dns-svc/infra.h"
 
 #define MS 1000000ull

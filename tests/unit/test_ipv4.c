@@ -5,9 +5,9 @@
  */
 #include <check.h>
 #include <string.h>
-#include "ipv4.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/ipv4.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 
 /* A real IPv4/UDP header from a capture: 192.168.0.1 > 192.168.0.199, len 115. */
 static const uint8_t cap_hdr[20] = {

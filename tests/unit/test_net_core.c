@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "net-svc/net_core.h"
-#include "ipv4.h"
-#include "icmp.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/ipv4.h"
+#include "wire/icmp.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 
 /* 192.0.2.10 > 198.51.100.10 ICMP echo request id 1 seq 1, id 0x1234, DF, TTL 64 */
 static const uint8_t echo_dgram[36] = {

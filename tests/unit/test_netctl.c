@@ -6,9 +6,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "bytes.h"
-#include "icmp.h"
-#include "ipv4.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
 #include "net-svc/netctl.h"
 
 /* 198.51.100.10 > 192.0.2.10: ICMP echo reply, id 0x1234, seq 1, "abcd" (ttl 63) */

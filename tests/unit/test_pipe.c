@@ -1,5 +1,5 @@
 /*
- * test_pipe.c -- common/pipe.c: fault sets on both directions of a pipe
+ * test_pipe.c -- common/runtime/pipe.c: fault sets on both directions of a pipe
  * (drop, delay through the loop timer, corruption), what is never faulted
  * (HELLO, ROUTE_*), the PDU kinds handed to filters, and the bytes a
  * per-pipe capture writes (a synthesized IPv4 header for bare NET_TX
@@ -15,12 +15,12 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "bytes.h"
-#include "fault.h"
-#include "ipv4.h"
-#include "pipe.h"
-#include "tcp_wire.h"
-#include "udp.h"
+#include "wire/bytes.h"
+#include "fault/fault.h"
+#include "wire/ipv4.h"
+#include "runtime/pipe.h"
+#include "wire/tcp_wire.h"
+#include "wire/udp.h"
 
 #define MAXRX 64
 

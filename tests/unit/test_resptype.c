@@ -8,9 +8,9 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "dns-svc/resptype.h"
-#include "dns.h"
+#include "wire/dns.h"
 
 static dns_name_t s_n(const char *text)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "net-svc/route.h"
-#include "bytes.h"
+#include "wire/bytes.h"
 
 static route_table_t *s_table(void)
 {

@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "counters.h"
-#include "log.h"
-#include "loop.h"
+#include "runtime/counters.h"
+#include "runtime/log.h"
+#include "runtime/loop.h"
 
 static void s_collect(const char *name, uint64_t value, void *arg)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "dns-svc/auth.h"
 #include "dns-svc/stub.h"
 

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
-#include "bytes.h"
-#include "tcp_wire.h"
+#include "wire/bytes.h"
+#include "wire/tcp_wire.h"
 #include "transport-svc/tcp.h"
 #include "tests/unit/tcp_script.h"
 

@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bytes.h"
-#include "tcp_wire.h"
+#include "wire/bytes.h"
+#include "wire/tcp_wire.h"
 #include "transport-svc/tcp.h"
 #include "tests/unit/tcp_script.h"
 

@@ -5,8 +5,8 @@
  */
 #include <check.h>
 #include <string.h>
-#include "bytes.h"
-#include "tcp_wire.h"
+#include "wire/bytes.h"
+#include "wire/tcp_wire.h"
 
 #define SRC LS_IP4(192, 168, 1, 2)
 #define DST LS_IP4(192, 168, 1, 1)

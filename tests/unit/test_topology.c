@@ -8,8 +8,8 @@
  * repo root.
  */
 #include <check.h>
-#include "bytes.h"
-#include "topology.h"
+#include "wire/bytes.h"
+#include "topology/topology.h"
 
 #include <stdio.h>
 #include <stdlib.h>

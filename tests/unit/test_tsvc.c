@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipv4.h"
+#include "wire/ipv4.h"
 #include "tsvc_harness.h"
 
 START_TEST(test_udp_round_trip_and_port_unreachable)

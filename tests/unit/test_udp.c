@@ -4,9 +4,9 @@
  */
 #include <check.h>
 #include <string.h>
-#include "bytes.h"
-#include "csum.h"
-#include "udp.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
+#include "wire/udp.h"
 
 #define SRC LS_IP4(192, 0, 2, 10)
 #define DST LS_IP4(198, 51, 100, 10)

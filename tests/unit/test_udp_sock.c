@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "transport-svc/udp_sock.h"
 
 #define A LS_IP4(192, 0, 2, 10)

@@ -10,7 +10,7 @@
  * repo root.
  */
 #include <check.h>
-#include "bytes.h"
+#include "wire/bytes.h"
 #include "dns-svc/zone.h"
 
 #include <stdio.h>

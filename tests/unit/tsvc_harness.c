@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipv4.h"
+#include "wire/ipv4.h"
 
 static int s_net_send(void *ctx, Ls__Envelope *env)
 {

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bytes.h"
-#include "pipe.h"
+#include "wire/bytes.h"
+#include "runtime/pipe.h"
 #include "transport-svc/tsvc.h"
 
 #define TH_UPMAX 512

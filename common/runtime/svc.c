@@ -5,9 +5,8 @@
  * Call chain: <svc>/main.c -> ls_svc_init -> ... -> ls_svc_ready (bind ctl)
  *   loop -> s_ctl_readable -> s_ctl_dispatch -> built-ins | svc->ctl_fn
  */
-#include "svc.h"
-#include "env.h"
-#include "fault_ctl.h"
+#include "runtime/svc.h"
+#include "runtime/env.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -146,6 +145,20 @@ void ls_svc_set_ctl_handler(ls_svc_t *svc, ls_ctl_fn fn, void *arg)
     svc->ctl_arg = arg;
 }
 
+int ls_svc_register_cmd(ls_svc_t *svc, const char *name, ls_ctl_fn fn, void *arg)
+{
+    if (!name || !fn || strlen(name) >= sizeof svc->cmds[0].name || svc->ncmds >= LS_SVC_MAX_CMDS)
+        return -1;
+    for (size_t i = 0; i < svc->ncmds; i++)
+        if (strcmp(svc->cmds[i].name, name) == 0)
+            return -1;
+    ls_svc_cmd_t *c = &svc->cmds[svc->ncmds++];
+    snprintf(c->name, sizeof c->name, "%s", name);
+    c->fn = fn;
+    c->arg = arg;
+    return 0;
+}
+
 uint64_t ls_svc_pdu_id(ls_svc_t *svc) { return ls_pdu_id_make(svc->nonce, ++svc->pdu_ctr); }
 
 int ls_svc_endpoint(ls_svc_t *svc, const char *host_or_seg, topo_ep_role_t role, const char *ifname,
@@ -202,7 +215,7 @@ void ls_ctl_reply_fini(ls_ctl_reply_t *r)
         free(p->data.data);
     free(p->event);
     free(p->pdu_ids);
-    for (size_t i = 0; i < p->n_rules; i++) { /* filled by fault_ctl.c */
+    for (size_t i = 0; i < p->n_rules; i++) { /* filled by pipe_ctl.c */
         free(p->rules[i]->pipe);
         free(p->rules[i]->spec);
         free(p->rules[i]);
@@ -369,8 +382,6 @@ static int s_builtin(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *r
         ls_loop_stop(svc->loop);
         return 0;
     }
-    if (strncmp(req->cmd, "fault-", 6) == 0 && strcmp(svc->role, "orchestrator") != 0)
-        return ls_fault_ctl(svc, req, rep); /* fault_ctl.c: rules on this service's pipes */
     if (strcmp(req->cmd, "log-level") == 0) {
         int lvl = req->n_args ? ls_log_level_parse(req->args[0]) : -1;
         if (lvl < 0) {
@@ -433,6 +444,10 @@ static int s_ctl_readable(ls_loop_t *loop, void *sock, int fd, void *arg)
             rep.rep.tag = req->tag;
             rep.rep.has_tag = req->has_tag;
             rc = s_builtin(svc, req, &rep);
+            /* the registry decides: a module's command, else the service's own handler */
+            for (size_t i = 0; rc < 0 && i < svc->ncmds; i++)
+                if (strcmp(req->cmd, svc->cmds[i].name) == 0)
+                    rc = svc->cmds[i].fn(svc, req, &rep, &peer, svc->cmds[i].arg);
             if (rc < 0 && svc->ctl_fn)
                 rc = svc->ctl_fn(svc, req, &rep, &peer, svc->ctl_arg);
             if (rc < 0) {

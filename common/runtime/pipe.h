@@ -27,9 +27,9 @@
 #define LS_PIPE_H
 
 #include <stdint.h>
-#include "svc.h"
-#include "env.h"
-#include "fault.h"
+#include "runtime/svc.h"
+#include "runtime/env.h"
+#include "fault/fault.h"
 
 typedef struct ls_pipe ls_pipe_t;
 

@@ -2,18 +2,18 @@
  * fault_filter.c -- the "match FILTER" part of fault rules: classify a PDU
  * at its pipe's level (Ethernet frame, IPv4 datagram, bare TCP/UDP/ICMP)
  * with bounds-checked header reads. Self-contained on purpose: it does not
- * use the eth/ipv4/tcp codecs, only common/bytes.h.
+ * use the eth/ipv4/tcp codecs, only common/wire/bytes.h.
  *
  * Call chain: fault_rule_parse() -> fault_filter_parse();
  * fault_set_apply() -> s_rule_process() -> fault_filter_match().
  */
-#include "fault.h"
+#include "fault/fault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #define ETH_HDR_LEN 14
 #define ETH_OFF_TYPE 12

@@ -26,7 +26,7 @@
 #define LS_COMPOSE_H
 
 #include <stdio.h>
-#include "topology.h"
+#include "topology/topology.h"
 
 #define COMPOSE_TOPOLOGY_PATH "/etc/layerstack/topology.yaml" /* in every container */
 #define COMPOSE_RUN_DIR       "/run/layerstack"               /* the shared named volume */

@@ -1,7 +1,8 @@
 /*
- * fault_ctl.h -- fault rules between stackctl, the orchestrator and the pipes.
+ * fault_place.h -- fault rules between stackctl, the orchestrator and the pipes.
  *
- * Three pieces, each used by a different process:
+ * Two pieces, both used by the orchestrator (the service side, the fault-*
+ * commands on a service's pipes, is runtime/pipe_ctl.c):
  *
  *  - Placement (pure, the orchestrator): "HOST PIPE DIR" -> the pipe's
  *    canonical name and the service holding the end that applies the rule.
@@ -14,27 +15,23 @@
  *    receives: the switch is multi-port). "net:link" / "wire" without
  *    "@IF" mean the host's only interface.
  *
- *  - Service side: svc.c's built-in control dispatch hands every "fault-*"
- *    command to ls_fault_ctl(): fault-add (rules in the request), fault-del
- *    ID, fault-clear, fault-list (rules with their counters in the reply).
- *
  *  - Client side: fault_ctl_request() sends a request carrying FaultRules
  *    (ls_ctl_send has no rules argument).
  *
  * Call chain: stackctl fault add -> orchestrator "fault-add" (supervisor.c:
  * registry, fault_place) -> fault_ctl_request("fault-add", rule) -> the
- * service's svc.c s_builtin -> ls_fault_ctl -> ls_pipe_faults(pipe, dir) ->
- * fault_set_add.
+ * service's control channel -> runtime/pipe_ctl.c -> ls_pipe_faults(pipe,
+ * dir) -> fault_set_add.
  */
-#ifndef LS_FAULT_CTL_H
-#define LS_FAULT_CTL_H
+#ifndef LS_FAULT_PLACE_H
+#define LS_FAULT_PLACE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ctl_client.h"
-#include "svc.h"
-#include "topology.h"
+#include "runtime/ctl_client.h"
+#include "runtime/env.h"
+#include "topology/topology.h"
 
 typedef struct {
     char host[TOPO_NAME_MAX];
@@ -44,7 +41,7 @@ typedef struct {
     int at_sender;          /* 1: applied as the PDUs leave; 0: as they arrive */
 } fault_place_t;
 
-/* Is this program one of ours (runs common/pipe.c)? Basename link-svc,
+/* Is this program one of ours (runs common/runtime/pipe.c)? Basename link-svc,
  * net-svc, transport-svc or dns-svc. */
 int fault_prog_is_ours(const char *prog);
 
@@ -53,10 +50,6 @@ int fault_prog_is_ours(const char *prog);
  * e.g. "hosta has no pipe 'net:lnk' (pipes: net:link@eth0, wire@eth0, transport:net)". */
 int fault_place(const topo_t *topo, const char *host, const char *pipe, const char *dir,
                 fault_place_t out[2], char *err, size_t errlen);
-
-/* Service side: handle "fault-add|del|clear|list". 0 = reply built, -1 = not
- * a fault command. */
-int ls_fault_ctl(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep);
 
 /* Client side: send cmd with args and rules, wait up to timeout_ms. NULL on
  * timeout. Free with ls_ctl_reply_free. */

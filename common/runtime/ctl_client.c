@@ -2,7 +2,7 @@
  * ctl_client.c -- DEALER client for service control sockets (see ctl_client.h).
  * Callers: orchestrator/stackctl.c, orchestrator/supervisor.c, apps/lib.
  */
-#include "ctl_client.h"
+#include "runtime/ctl_client.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * Used by loggers, stackctl and the topology loader. Parsing is strict:
  * anything but exactly four decimal octets, or six hex pairs, is rejected.
  */
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #include <stdio.h>
 #include <ctype.h>

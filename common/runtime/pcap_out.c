@@ -2,7 +2,7 @@
  * pcap_out.c -- libpcap dump writer (see pcap_out.h).
  * Callers: link-svc switch mode (per segment), pipe captures.
  */
-#include "pcap_out.h"
+#include "runtime/pcap_out.h"
 
 #include <pcap/pcap.h>
 #include <stdio.h>

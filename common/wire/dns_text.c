@@ -13,8 +13,8 @@
  * Output goes into caller buffers through s_out_t, which truncates safely
  * and always NUL-terminates (when cap > 0).
  */
-#include "dns.h"
-#include "bytes.h"
+#include "wire/dns.h"
+#include "wire/bytes.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>

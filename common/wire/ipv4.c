@@ -7,10 +7,10 @@
  * ipv4_set_checksum; net_core forward -> ipv4_decrement_ttl; every layer's
  * logger -> ipv4_summary (which calls icmp_summary for ICMP).
  */
-#include "ipv4.h"
-#include "icmp.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/ipv4.h"
+#include "wire/icmp.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

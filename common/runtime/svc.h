@@ -23,9 +23,9 @@
 
 #include <stdint.h>
 #include <stddef.h>
-#include "log.h"
-#include "loop.h"
-#include "topology.h"
+#include "runtime/log.h"
+#include "runtime/loop.h"
+#include "topology/topology.h"
 #include "proto/layerstack.pb-c.h"
 
 typedef struct ls_svc ls_svc_t;
@@ -47,6 +47,14 @@ typedef struct {
 typedef int (*ls_ctl_fn)(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep,
                          const ls_ctl_peer_t *peer, void *arg);
 
+#define LS_SVC_MAX_CMDS 32
+
+typedef struct {
+    char name[32];
+    ls_ctl_fn fn;
+    void *arg;
+} ls_svc_cmd_t;
+
 struct ls_svc {
     char name[96];          /* "hosta-net", "sw-lan1" */
     char host[64];          /* "" for a switch */
@@ -64,12 +72,15 @@ struct ls_svc {
     uint32_t nonce;         /* PDU-id instance nonce */
     uint32_t pdu_ctr;
     void *ctl;              /* ROUTER */
-    ls_ctl_fn ctl_fn;
+    ls_ctl_fn ctl_fn;       /* the service's own commands (ls_svc_set_ctl_handler) */
     void *ctl_arg;
+    ls_svc_cmd_t cmds[LS_SVC_MAX_CMDS]; /* commands modules registered (ls_svc_register_cmd) */
+    size_t ncmds;
     uint64_t started_ns;
     uint64_t log_pdu;       /* per-PDU logging on? (cached level check) */
     struct ls_pipe *pipes;  /* open pipes (pipe.c keeps the list): fault-* commands find them */
     int pipe_timer;         /* pipe.c registered its fault-delay timer with the loop */
+    int pipe_cmds;          /* pipe.c registered the fault-* commands (pipe_ctl.c) */
 };
 
 /* Parse options, load the topology, open log, counters, loop. -1 + err. */
@@ -77,6 +88,11 @@ int ls_svc_init(ls_svc_t *svc, int argc, char **argv, const char *role, const ch
                 char *err, size_t errlen);
 void ls_svc_fini(ls_svc_t *svc);
 void ls_svc_set_ctl_handler(ls_svc_t *svc, ls_ctl_fn fn, void *arg);
+/* Register a control command: requests whose cmd is name go to fn (before
+ * the service's own handler; after the built-in status, counters, shutdown
+ * and log-level). Modules fill this table, so the control channel names
+ * none of them. 0, or -1 if the table is full or the name is taken. */
+int ls_svc_register_cmd(ls_svc_t *svc, const char *name, ls_ctl_fn fn, void *arg);
 /* Bind the control socket and log "ready". */
 int ls_svc_ready(ls_svc_t *svc);
 /* A fresh run-unique PDU id. */

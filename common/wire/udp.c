@@ -4,9 +4,9 @@
  *
  * Call chain: transport-svc UDP demux -> udp_parse(); UDP send -> udp_emit().
  */
-#include "udp.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/udp.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 #include <stdio.h>
 #include <string.h>
 

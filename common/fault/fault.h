@@ -79,7 +79,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"
+#include "runtime/log.h"
 
 /* What the bytes on the pipe are. */
 typedef enum {

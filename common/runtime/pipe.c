@@ -7,14 +7,14 @@
  *             rejects) -> ls_seq_track (gap counters) -> capture -> [in fault set] -> rx_fn
  * Delays:     loop timer (one per service, registered on the first fault set)
  *             -> s_svc_fire -> fault_set_poll on every pipe -> s_emit_out / s_emit_in
- * Control:    common/fault_ctl.c finds pipes with ls_pipe_find/first/next and
+ * Control:    orchestrator/fault_place.c finds pipes with ls_pipe_find/first/next and
  *             edits their sets through ls_pipe_faults (stackctl fault ...).
  *
  * A faulted PDU travels through the fault engine as its pdu bytes plus an
  * opaque blob: the envelope packed without its pdu (s_meta_t). A surviving
  * copy is rebuilt from the blob and the (possibly corrupted) bytes.
  */
-#include "pipe.h"
+#include "runtime/pipe.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,11 +23,12 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "bytes.h"
-#include "ipv4.h"
-#include "pcap_out.h"
-#include "tcp_wire.h"
-#include "udp.h"
+#include "wire/bytes.h"
+#include "wire/ipv4.h"
+#include "runtime/pcap_out.h"
+#include "runtime/pipe_ctl.h"
+#include "wire/tcp_wire.h"
+#include "wire/udp.h"
 
 #define LS_PIPE_HWM 4096
 #define LS_PIPE_BATCH 64
@@ -494,6 +495,8 @@ ls_pipe_t *ls_pipe_new(ls_svc_t *svc, const char *name, const char *endpoint, in
     ls_loop_add_socket(svc->loop, self->sock, s_readable, self);
     self->next = svc->pipes;
     svc->pipes = self;
+    if (!svc->pipe_cmds && ls_pipe_ctl_register(svc) == 0)
+        svc->pipe_cmds = 1; /* the fault-* commands on this service's pipes */
     ls_logev(svc->log, LS_LOG_INFO, &(ls_logev_t){.layer = "pipe", .ev = "open"}, "pipe %s %s %s", name,
              bind ? "bound at" : "connecting to", endpoint);
     /* per-pipe capture, written by the binding (lower) end of layer pipes */

@@ -6,10 +6,10 @@
  * errors -> passed up); net_core forward/send/resolve_failed ->
  * icmp_build_error; ipv4_summary -> icmp_summary.
  */
-#include "icmp.h"
-#include "ipv4.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 #include <stdio.h>
 #include <string.h>
 

@@ -6,7 +6,7 @@
  * every source whose deadline has passed. SIGTERM/SIGINT arrive through a
  * signalfd and stop the loop cleanly (no async signal handlers).
  */
-#include "loop.h"
+#include "runtime/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,8 +12,8 @@
  * No I/O besides reading the file in topo_load() and writing to the FILE *
  * handed to topo_write_hosts().
  */
-#include "topology.h"
-#include "bytes.h"
+#include "topology/topology.h"
+#include "wire/bytes.h"
 
 #include <ctype.h>
 #include <errno.h>

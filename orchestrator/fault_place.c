@@ -1,21 +1,20 @@
 /*
- * fault_ctl.c -- fault rule placement, the services' fault-* control commands,
- * and requests carrying FaultRules (see fault_ctl.h).
+ * fault_place.c -- where a fault rule sits, and the request that puts it
+ * there (see fault_place.h). Used by the orchestrator only: the native
+ * supervisor and the compose orchestrator's registry (fault_reg.c).
  *
- * Call chain: orchestrator/supervisor.c (fault_place, fault_ctl_request) ->
- *   service ctl socket -> svc.c s_builtin -> ls_fault_ctl -> pipe.c
- *   ls_pipe_find / ls_pipe_faults -> fault.c fault_set_add/del/clear/foreach.
+ * Call chain: stackctl fault add -> orchestrator "fault-add" (fault_reg.c)
+ *   -> fault_place (which service holds the applying end) ->
+ *   fault_ctl_request("fault-add", rule) -> that service's ctl socket ->
+ *   runtime/pipe_ctl.c (the pipe's fault set).
  */
-#include "fault_ctl.h"
+#include "fault_place.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
-
-#include "fault.h"
-#include "pipe.h"
 
 /* ---- placement ---- */
 
@@ -158,153 +157,6 @@ int fault_place(const topo_t *topo, const char *host, const char *pipe, const ch
         if (s_place_one(h, pk, canon, dirs[i], &out[i], err, errlen) < 0)
             return -1;
     return ndir;
-}
-
-/* ---- service side ---- */
-
-static Ls__FaultRule *s_rule_append(ls_ctl_reply_t *r)
-{
-    Ls__CtlReply *p = &r->rep;
-    if (p->n_rules == r->cap_rules) {
-        r->cap_rules = r->cap_rules ? r->cap_rules * 2 : 8;
-        Ls__FaultRule **nv = realloc(p->rules, r->cap_rules * sizeof *nv);
-        if (!nv)
-            abort();
-        p->rules = nv;
-    }
-    Ls__FaultRule *fr = calloc(1, sizeof *fr);
-    if (!fr)
-        abort();
-    ls__fault_rule__init(fr);
-    p->rules[p->n_rules++] = fr;
-    return fr;
-}
-
-typedef struct {
-    ls_ctl_reply_t *rep;
-    const char *pipe;
-    Ls__Direction dir;
-} s_list_ctx_t;
-
-static void s_list_rule(const fault_rule_t *rule, void *arg)
-{
-    s_list_ctx_t *c = arg;
-    fault_stats_t st;
-    fault_rule_stats(rule, &st);
-    Ls__FaultRule *fr = s_rule_append(c->rep);
-    fr->id = fault_rule_id(rule);
-    fr->pipe = strdup(c->pipe);
-    fr->dir = c->dir;
-    fr->spec = strdup(fault_rule_spec(rule));
-    fr->seed = fault_rule_seed(rule);
-    fr->has_seen = fr->has_dropped = fr->has_delayed = 1;
-    fr->has_duplicated = fr->has_reordered = fr->has_corrupted = 1;
-    fr->seen = st.seen;
-    fr->dropped = st.dropped;
-    fr->delayed = st.delayed;
-    fr->duplicated = st.duplicated;
-    fr->reordered = st.reordered;
-    fr->corrupted = st.corrupted;
-    if (!fr->pipe || !fr->spec)
-        abort();
-    ls_ctl_row(c->rep, "%u\t%s\t%s\t%s\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu", fr->id, fr->pipe,
-               ls_dir_str(fr->dir), fr->spec, (unsigned long long)fr->seed, (unsigned long long)st.seen,
-               (unsigned long long)st.dropped, (unsigned long long)st.delayed,
-               (unsigned long long)st.duplicated, (unsigned long long)st.reordered,
-               (unsigned long long)st.corrupted);
-}
-
-static int s_add(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
-{
-    if (req->n_rules == 0) {
-        ls_ctl_error(rep, EINVAL, "fault-add: no rule in the request");
-        return 0;
-    }
-    for (size_t i = 0; i < req->n_rules; i++) {
-        const Ls__FaultRule *fr = req->rules[i];
-        ls_pipe_t *p = ls_pipe_find(svc, fr->pipe);
-        if (!p) {
-            ls_ctl_error(rep, ENOENT, "fault-add: %s has no pipe '%s'", svc->name, fr->pipe);
-            return 0;
-        }
-        fault_set_t *fs = ls_pipe_faults(p, fr->dir);
-        if (!fs) {
-            ls_ctl_error(rep, EINVAL, "fault-add: direction must be up or down");
-            return 0;
-        }
-        char err[200];
-        fault_rule_t *rule = fault_rule_parse(fr->spec, fr->seed, fr->id, err, sizeof err);
-        if (!rule) {
-            ls_ctl_error(rep, EINVAL, "fault-add: %s", err);
-            return 0;
-        }
-        if (fault_set_add(fs, &rule) < 0) {
-            ls_ctl_error(rep, EEXIST, "fault-add: rule %u is already on %s", fr->id, svc->name);
-            return 0;
-        }
-        ls_logev(svc->log, LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule", .dir = ls_dir_str(fr->dir)},
-                 "rule %u added on %s %s: %s (seed %llu)", fr->id, fr->pipe, ls_dir_str(fr->dir), fr->spec,
-                 (unsigned long long)fr->seed);
-    }
-    ls_ctl_kv(rep, "added", "%zu", req->n_rules);
-    return 0;
-}
-
-static int s_del(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
-{
-    char *end = NULL;
-    unsigned long id = req->n_args ? strtoul(req->args[0], &end, 10) : 0;
-    if (!req->n_args || !end || *end || !req->args[0][0]) {
-        ls_ctl_error(rep, EINVAL, "fault-del: expected a rule id");
-        return 0;
-    }
-    int found = 0;
-    for (ls_pipe_t *p = ls_pipe_first(svc); p; p = ls_pipe_next(p))
-        for (int d = LS__DIRECTION__DOWN; d <= LS__DIRECTION__UP; d++) {
-            fault_set_t *fs = ls_pipe_faults_peek(p, (Ls__Direction)d);
-            if (fs && fault_set_del(fs, (uint32_t)id) == 0)
-                found++;
-        }
-    if (!found) {
-        ls_ctl_error(rep, ENOENT, "fault-del: no rule %lu on %s", id, svc->name);
-        return 0;
-    }
-    ls_logev(svc->log, LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule"}, "rule %lu deleted", id);
-    return 0;
-}
-
-int ls_fault_ctl(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
-{
-    if (strcmp(req->cmd, "fault-add") == 0)
-        return s_add(svc, req, rep);
-    if (strcmp(req->cmd, "fault-del") == 0)
-        return s_del(svc, req, rep);
-    if (strcmp(req->cmd, "fault-clear") == 0) {
-        size_t n = 0;
-        for (ls_pipe_t *p = ls_pipe_first(svc); p; p = ls_pipe_next(p))
-            for (int d = LS__DIRECTION__DOWN; d <= LS__DIRECTION__UP; d++) {
-                fault_set_t *fs = ls_pipe_faults_peek(p, (Ls__Direction)d);
-                if (fs) {
-                    n += fault_set_size(fs);
-                    fault_set_clear(fs);
-                }
-            }
-        ls_ctl_kv(rep, "cleared", "%zu", n);
-        if (n)
-            ls_logev(svc->log, LS_LOG_INFO, &(ls_logev_t){.ev = "fault-rule"}, "%zu rule(s) cleared", n);
-        return 0;
-    }
-    if (strcmp(req->cmd, "fault-list") == 0) {
-        for (ls_pipe_t *p = ls_pipe_first(svc); p; p = ls_pipe_next(p))
-            for (int d = LS__DIRECTION__DOWN; d <= LS__DIRECTION__UP; d++) {
-                fault_set_t *fs = ls_pipe_faults_peek(p, (Ls__Direction)d);
-                s_list_ctx_t c = {rep, ls_pipe_name(p), (Ls__Direction)d};
-                if (fs)
-                    fault_set_foreach(fs, s_list_rule, &c);
-            }
-        return 0;
-    }
-    return -1;
 }
 
 /* ---- client side ---- */

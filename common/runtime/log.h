@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdarg.h>
-#include "counters.h"
+#include "runtime/counters.h"
 
 enum { LS_LOG_ERROR = 0, LS_LOG_WARN = 1, LS_LOG_INFO = 2, LS_LOG_PDU = 3 };
 

@@ -6,7 +6,7 @@
  * Strings are JSON-escaped. Callers: every service and core; ls_drop() is
  * the single drop idiom (counter + line).
  */
-#include "log.h"
+#include "runtime/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
  * eth_emit), eth_summary -> arp_summary for log lines.
  * Pure functions: no I/O, no clock, no mutable state.
  */
-#include "arp.h"
-#include "bytes.h"
+#include "wire/arp.h"
+#include "wire/bytes.h"
 
 #include <stdio.h>
 #include <string.h>

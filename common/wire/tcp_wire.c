@@ -7,9 +7,9 @@
  * tcp_output.c -> tcp_emit(); tests/unit/tcp_script.c -> both; loggers ->
  * tcp_summary().
  */
-#include "tcp_wire.h"
-#include "bytes.h"
-#include "csum.h"
+#include "wire/tcp_wire.h"
+#include "wire/bytes.h"
+#include "wire/csum.h"
 #include <stdio.h>
 #include <string.h>
 

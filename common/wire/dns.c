@@ -18,8 +18,8 @@
  * expanded, into the message's pool; OPT (RFC 6891 6.1) goes to the edns
  * fields. The first problem found decides the reason; nothing is repaired.
  */
-#include "dns.h"
-#include "bytes.h"
+#include "wire/dns.h"
+#include "wire/bytes.h"
 
 #include <stddef.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * cells so the pointers handed out stay valid when the table grows.
  * Callers: every service core (drop sites), ctl.c (the "counters" query).
  */
-#include "counters.h"
+#include "runtime/counters.h"
 
 #include <stdlib.h>
 #include <string.h>

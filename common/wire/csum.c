@@ -4,7 +4,7 @@
  * Callers: ipv4 (header), icmp (message), udp/tcp (pseudo-header + segment),
  * net-svc forwarding (TTL decrement via csum_update16).
  */
-#include "csum.h"
+#include "wire/csum.h"
 
 #include <string.h>
 #if defined(__SSE2__)

@@ -13,7 +13,7 @@
  * through the emit callback, decisions through ls_logev (ev "fault") and the
  * counter registry ("fault.drop", "fault.drop.loss", "fault.delay", ...).
  */
-#include "fault.h"
+#include "fault/fault.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bytes.h"
+#include "wire/bytes.h"
 
 #define S_MAX_TOKENS 48
 #define S_NS_PER_US 1000ULL

@@ -7,9 +7,9 @@
  * trace/log lines (eth_summary -> arp_summary or the caller's payload_fn).
  * Pure functions: no I/O, no clock, no mutable state.
  */
-#include "eth.h"
-#include "arp.h"
-#include "bytes.h"
+#include "wire/eth.h"
+#include "wire/arp.h"
+#include "wire/bytes.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * Validation order: decode, version, layer/direction, kind vs primitive,
  * pdu presence, primitive fields. Each failure has its own counter.
  */
-#include "env.h"
+#include "runtime/env.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
