@@ -19,6 +19,7 @@
 
 #include "dns-svc/dsvc.h"
 #include "runtime/pipe.h"
+#include "runtime/pipe_ctl.h"
 
 static const char *const s_usage =
     "usage: dns-svc --topology FILE --host HOST [--run-dir DIR] [--endpoints ipc|tcp]\n"
@@ -64,7 +65,7 @@ static uint64_t s_pdu_id(void *ctx)
 static void s_ready(void *ctx)
 {
     s_main_t *m = ctx;
-    if (ls_svc_ready(m->svc) < 0) {
+    if (ls_pipe_ctl_register(m->svc) < 0 || ls_svc_ready(m->svc) < 0) {
         m->failed = 1;
         ls_loop_stop(m->svc->loop);
     }

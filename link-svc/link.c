@@ -25,6 +25,7 @@
 #include "wire/ipv4.h"
 #include "link-svc/arp_cache.h"
 #include "runtime/pipe.h"
+#include "runtime/pipe_ctl.h"
 
 #define LINK_MAX_IF 8
 #define ARPING_MAX 16
@@ -572,7 +573,7 @@ int link_run(ls_svc_t *svc)
     }
     ls_loop_add_timer(svc->loop, s_deadline, s_fire, lc);
     ls_svc_set_ctl_handler(svc, s_ctl, lc);
-    if (ls_svc_ready(svc) < 0)
+    if (ls_pipe_ctl_register(svc) < 0 || ls_svc_ready(svc) < 0)
         return 1;
     /* gratuitous ARP at start-up (RFC 5227 announcement): neighbours that
      * cache us update their entry, e.g. after this service restarted */

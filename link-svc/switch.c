@@ -26,6 +26,7 @@
 #include "wire/eth.h"
 #include "link-svc/switch_table.h"
 #include "runtime/pcap_out.h"
+#include "runtime/pipe_ctl.h"
 
 #define SW_MAX_PORTS 64
 
@@ -234,7 +235,7 @@ int switch_run(ls_svc_t *svc)
     ls_loop_add_socket(svc->loop, sw->sock, s_readable, sw);
     ls_loop_add_timer(svc->loop, s_deadline, s_fire, sw);
     ls_svc_set_ctl_handler(svc, s_ctl, sw);
-    if (ls_svc_ready(svc) < 0)
+    if (ls_pipe_ctl_register(svc) < 0 || ls_svc_ready(svc) < 0)
         return 1;
     ls_loop_run(svc->loop);
     zmq_close(sw->sock);

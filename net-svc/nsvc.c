@@ -30,6 +30,7 @@
 #include "net-svc/netctl.h"
 #include "runtime/pipe.h"
 #include "wire/udp.h"
+#include "runtime/pipe_ctl.h"
 
 typedef struct {
     char name[NET_IFNAMSIZ];
@@ -654,7 +655,7 @@ int nsvc_run(ls_svc_t *svc)
         return 1;
     ns->svc = svc;
     int rc = 1;
-    if (s_setup(ns) == 0 && ls_svc_ready(svc) == 0) {
+    if (s_setup(ns) == 0 && ls_pipe_ctl_register(svc) == 0 && ls_svc_ready(svc) == 0) {
         ls_loop_run(svc->loop);
         rc = 0;
     }

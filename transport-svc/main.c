@@ -15,6 +15,7 @@
 #include "runtime/pipe.h"
 #include "runtime/svc.h"
 #include "transport-svc/tsvc.h"
+#include "runtime/pipe_ctl.h"
 
 static const char *const s_usage =
     "usage: transport-svc --topology FILE --host HOST [--run-dir DIR] [--endpoints ipc|tcp]\n"
@@ -135,7 +136,7 @@ int main(int argc, char **argv)
     ls_loop_add_timer(svc.loop, s_deadline, s_fire, &m);
     ls_svc_set_ctl_handler(&svc, s_ctl, &m);
     rc = 0;
-    if (ls_svc_ready(&svc) < 0)
+    if (ls_pipe_ctl_register(&svc) < 0 || ls_svc_ready(&svc) < 0)
         rc = 1;
     else
         ls_loop_run(svc.loop);

@@ -26,7 +26,6 @@
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 #include "runtime/pcap_out.h"
-#include "runtime/pipe_ctl.h"
 #include "wire/tcp_wire.h"
 #include "wire/udp.h"
 
@@ -495,8 +494,6 @@ ls_pipe_t *ls_pipe_new(ls_svc_t *svc, const char *name, const char *endpoint, in
     ls_loop_add_socket(svc->loop, self->sock, s_readable, self);
     self->next = svc->pipes;
     svc->pipes = self;
-    if (!svc->pipe_cmds && ls_pipe_ctl_register(svc) == 0)
-        svc->pipe_cmds = 1; /* the fault-* commands on this service's pipes */
     ls_logev(svc->log, LS_LOG_INFO, &(ls_logev_t){.layer = "pipe", .ev = "open"}, "pipe %s %s %s", name,
              bind ? "bound at" : "connecting to", endpoint);
     /* per-pipe capture, written by the binding (lower) end of layer pipes */

@@ -3,7 +3,7 @@
  * (see pipe_ctl.h): fault-add (the rules in the request), fault-del ID,
  * fault-clear, fault-list (the rules with their counters).
  *
- * Call chain: pipe.c (the first pipe a service opens) -> ls_pipe_ctl_register
+ * Call chain: a service's start-up (before ls_svc_ready) -> ls_pipe_ctl_register
  *   -> ls_svc_register_cmd for each command; then the control channel
  *   (svc.c) -> s_add / s_del / s_clear / s_list -> ls_pipe_find /
  *   ls_pipe_faults -> fault/fault.c fault_set_add/del/clear/foreach.

@@ -2,7 +2,7 @@
  * pipe_ctl.h -- a service's fault-* control commands, on its own pipes.
  *
  * Registered with the control channel (svc.h ls_svc_register_cmd) by the
- * pipe library when a service opens its first pipe, so the control channel
+ * service at start-up (before ls_svc_ready), so the control channel
  * itself names no fault command:
  *   fault-add    the FaultRules of the request, each on its pipe and direction
  *   fault-del ID fault-clear   remove one rule / every rule

@@ -80,7 +80,6 @@ struct ls_svc {
     uint64_t log_pdu;       /* per-PDU logging on? (cached level check) */
     struct ls_pipe *pipes;  /* open pipes (pipe.c keeps the list): fault-* commands find them */
     int pipe_timer;         /* pipe.c registered its fault-delay timer with the loop */
-    int pipe_cmds;          /* pipe.c registered the fault-* commands (pipe_ctl.c) */
 };
 
 /* Parse options, load the topology, open log, counters, loop. -1 + err. */

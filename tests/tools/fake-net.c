@@ -19,6 +19,7 @@
 #include "wire/ipv4.h"
 #include "runtime/pipe.h"
 #include "runtime/svc.h"
+#include "runtime/pipe_ctl.h"
 
 #define FAKE_MAX_IF 8
 
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
         f.n++;
     }
     ls_svc_set_ctl_handler(&svc, s_ctl, &f);
-    if (ls_svc_ready(&svc) < 0)
+    if (ls_pipe_ctl_register(&svc) < 0 || ls_svc_ready(&svc) < 0)
         return 1;
     ls_loop_run(svc.loop);
     for (int i = 0; i < f.n; i++)

@@ -153,6 +153,7 @@ static s_svc_rig_t *s_svc_new(void)
                           s_ignore, r);
     ck_assert_ptr_nonnull(r->up);
     ck_assert_ptr_nonnull(r->wire);
+    ck_assert_int_eq(ls_pipe_ctl_register(&r->svc), 0);
     return r;
 }
 
@@ -168,9 +169,8 @@ static void s_svc_destroy(s_svc_rig_t **rp)
     *rp = NULL;
 }
 
-/* Run one fault command; returns rc of the reply (the reply is left in rep). */
-/* What the control channel does with a request: the command the pipe
- * library registered for it (runtime/pipe_ctl.c), or -1. */
+/* What the control channel does with a request: the command registered for
+ * it (here by runtime/pipe_ctl.c), or -1. */
 static int s_dispatch(ls_svc_t *svc, const Ls__CtlRequest *req, ls_ctl_reply_t *rep)
 {
     for (size_t i = 0; i < svc->ncmds; i++)
