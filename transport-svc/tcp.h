@@ -82,7 +82,7 @@ typedef struct {
     uint64_t delack_ns;       /* 200 ms; capped at 500 ms (RFC 1122 4.2.3.2) */
     bool window_scaling;      /* send the RFC 7323 wscale option */
     const char *cc;           /* congestion control: "newreno" (default) or "none" */
-    /* --- added by issue 6 (flow and congestion control) --- */
+    /* flow and congestion control */
     uint32_t initial_window_segments; /* IW in segments; 0 = RFC 6928: min(10*MSS, max(2*MSS, 14600)) */
     uint32_t initial_ssthresh;        /* bytes; 0 = "arbitrarily high" (RFC 5681 3.1) */
 } tcp_cfg_t;
@@ -123,7 +123,7 @@ typedef struct {
     uint64_t srtt, rttvar, rto;
     uint32_t retransmits;       /* total retransmitted segments */
     size_t sendq, recvq;        /* bytes queued (unacked+unsent / unread) */
-    /* --- added by issue 6 --- */
+    /* flow and congestion control */
     uint32_t dupacks;           /* duplicate ACKs in a row (RFC 5681 2) */
     bool in_recovery;           /* in NewReno fast recovery (RFC 6582) */
     const char *cc;             /* congestion-control algorithm name */
@@ -131,7 +131,7 @@ typedef struct {
     uint32_t in_flight;         /* snd_nxt - snd_una */
     uint32_t window_probes;     /* zero-window probes sent (RFC 9293 3.8.6.1) */
     bool nodelay;               /* Nagle disabled on this socket */
-    /* --- added by issue 8 --- */
+    /* memory */
     size_t buf_bytes;           /* send + receive ring bytes allocated (grown on demand) */
 } tcp_info_t;
 
@@ -213,7 +213,7 @@ typedef struct {
     void (*on_ack)(tcp_tcb_t *tcb, uint32_t acked, uint64_t now);   /* new data ACKed */
     void (*on_dupack)(tcp_tcb_t *tcb, int ndup, uint64_t now);      /* ndup = 1, 2, 3, ... */
     void (*on_rto)(tcp_tcb_t *tcb, uint64_t now);
-    uint32_t (*ssthresh)(const tcp_tcb_t *tcb);                     /* added by issue 6 */
+    uint32_t (*ssthresh)(const tcp_tcb_t *tcb);
 } tcp_cc_ops_t;
 
 /* The registered algorithm called name, or NULL. */

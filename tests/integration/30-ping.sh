@@ -1,5 +1,5 @@
 #!/bin/bash
-# 30-ping.sh -- issue 3: ping across the router (ttl=63), the per-layer trace of
+# 30-ping.sh -- ping across the router (ttl=63), the per-layer trace of
 # one echo request (stackctl trace --pdu), and self-ping (own address, 127.0.0.1).
 . "$LS_ROOT/tests/integration/lib.sh"
 ls_up "$LS_ROOT/topologies/default.yaml"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 31-traceroute.sh -- issue 3: traceroute hostb lists the router, then hostb
+# 31-traceroute.sh -- traceroute hostb lists the router, then hostb
 # (ICMP echo probes answered by time exceeded, then echo reply).
 . "$LS_ROOT/tests/integration/lib.sh"
 ls_up "$LS_ROOT/tests/topologies/net-default.yaml"   # no transport: -U must fail clearly

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 32-unreachable.sh -- issue 3 error cases: Destination Net Unreachable (no
+# 32-unreachable.sh -- error cases: Destination Net Unreachable (no
 # route at the router), Destination Host Unreachable (ARP gives up: short
 # arp_retry in the test topology), Time to live exceeded, and a local
 # "Network is unreachable" when the host itself has no route.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 33-route-link.sh -- issue 3 control plane: `stackctl route` listing, routes
+# 33-route-link.sh -- control plane: `stackctl route` listing, routes
 # added and deleted at run time take effect, `stackctl link router eth1
 # down|up` withdraws and restores the interface.
 . "$LS_ROOT/tests/integration/lib.sh"

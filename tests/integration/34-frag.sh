@@ -1,5 +1,5 @@
 #!/bin/bash
-# 34-frag.sh -- issue 3 fragmentation: ping -s 3000 is fragmented by hosta and
+# 34-frag.sh -- fragmentation: ping -s 3000 is fragmented by hosta and
 # reassembled by hostb (logs and the lan1 pcap show it); with lan2 at MTU 1000,
 # `ping -M do -s 1200` gets "Frag needed" from the router and a plain
 # `ping -s 1200` gets through, fragmented at the router.

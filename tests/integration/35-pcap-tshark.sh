@@ -1,5 +1,5 @@
 #!/bin/bash
-# 35-pcap-tshark.sh -- issue 3: after pings (plain, fragmented, errors) both
+# 35-pcap-tshark.sh -- after pings (plain, fragmented, errors) both
 # segments' pcaps decode in tshark with no malformed packets and no bad
 # checksums (IP header checksum validation on; ICMP is always checked).
 . "$LS_ROOT/tests/integration/lib.sh"

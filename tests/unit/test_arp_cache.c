@@ -542,7 +542,7 @@ END_TEST
 
 START_TEST(test_deadline_cached)
 {
-    /* issue 8: next_deadline is O(1). A refresh leaves it early (a lower
+    /* next_deadline is O(1). A refresh leaves it early (a lower
      * bound, never late); the poll it causes does nothing and makes it
      * exact, so the loop cannot spin. */
     fx_t f;

@@ -271,7 +271,7 @@ static uint32_t s_crc32_bitwise(const uint8_t *buf, size_t len)
 
 START_TEST(test_crc32_fast_equals_bitwise)
 {
-    /* issue 8: the slicing-by-8 path equals the bitwise definition for every
+    /* the slicing-by-8 path equals the bitwise definition for every
      * length 0..2048 and every start alignment 0..7 (seeded buffer). */
     static uint8_t buf[2048 + 8];
     uint32_t x = 0x2545F491u;

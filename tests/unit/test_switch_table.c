@@ -249,7 +249,7 @@ static void s_min_cb(const uint8_t mac[6], unsigned port, uint64_t age_ns, void 
 
 START_TEST(test_deadline_ordered_list)
 {
-    /* issue 8: next_deadline is O(1) from an aging list ordered by last
+    /* next_deadline is O(1) from an aging list ordered by last
      * seen; it must equal the brute-force minimum after refreshes, moves,
      * out-of-order (non-monotonic) timestamps, aging and port removal. */
     ls_counters_t *reg = ls_counters_new();

@@ -886,7 +886,7 @@ static void s_wire_run(tcp_stack_t *a, s_wq_t *qa, tcp_stack_t *b, s_wq_t *qb, s
 
 START_TEST(test_ring_buffers_bulk)
 {
-    /* issue 8: send and receive buffers are rings grown on demand. Buffer
+    /* send and receive buffers are rings grown on demand. Buffer
      * sizes that are not multiples of the MSS and reads of odd sizes make
      * segments and reads straddle the ring's end; every byte must arrive
      * in order, and an idle connection must hold no buffer memory. */

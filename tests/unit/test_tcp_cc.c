@@ -1,5 +1,5 @@
 /*
- * test_tcp_cc.c -- issue 6: flow control (window, zero window + persist,
+ * test_tcp_cc.c -- flow control (window, zero window + persist,
  * SWS on both sides, Nagle/NODELAY, delayed ACK, window scaling) and
  * congestion control (RFC 6928 IW, slow start, CA, fast retransmit /
  * recovery, NewReno partial ACKs, RTO) of the TCP engine, as

@@ -230,7 +230,7 @@ END_TEST
 
 START_TEST(test_many_sockets_past_1024)
 {
-    /* issue 8: the fd table grows on demand (it stopped at 1,024 sockets);
+    /* the fd table grows on demand past 1,024 sockets;
      * fds stay the lowest free number, like POSIX. */
     enum { N = 3000 };
     th_net_t *n = th_net_new();
