@@ -4,6 +4,7 @@
 #   make test       unit suites under ASan+UBSan, then all suites (unit + integration)
 #   make demo       bring the default topology up and run the lessons
 #   make unit S=ipv4   run one suite (CK_RUN_SUITE), normal build
+#   make lint       dependency cycles between files (check-cycles) and uncounted drop sites (check-drops)
 #
 # Layout rules the build relies on (no per-module edits needed):
 #   common/*/*.c                    -> linked into everything (wire/ runtime/ fault/ topology/)
@@ -56,14 +57,14 @@ ORCH_BIN := $(if $(wildcard orchestrator/stackctl.c),$(BUILD)/bin/stackctl)
 RUNNER   := $(BUILD)/tests/runner
 
 
-.PHONY: all deps build binaries test unit unit-asan integration demo clean bench compose-test help
+.PHONY: all deps build binaries test unit unit-asan integration demo clean bench compose-test help lint
 .SUFFIXES:
 .SECONDARY:
 
 all: build
 
 help:
-	@sed -n '3,8p' Makefile
+	@sed -n '3,9p' Makefile
 
 deps:
 	@./scripts/deps.sh
@@ -146,6 +147,10 @@ unit: build
 
 integration: build
 	@LS_ROOT=$(CURDIR) LS_BIN=$(CURDIR)/build/bin CK_RUN_SUITE=integration $(RUNNER)
+
+lint: deps
+	@python3 scripts/check-cycles.py
+	@python3 scripts/check-drops.py
 
 demo: build
 	@./scripts/demo.sh

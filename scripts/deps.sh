@@ -3,7 +3,7 @@
 # Called by every make target. Non-interactive; needs root only when something
 # is actually missing.
 set -e
-PKGS="build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler check libsubunit-dev libpcap-dev libyaml-dev bind9utils $EXTRA_PKGS"
+PKGS="build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler check libsubunit-dev libpcap-dev libyaml-dev bind9utils universal-ctags python3 $EXTRA_PKGS"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
