@@ -156,7 +156,7 @@ void dsvc_log_decap(dsvc_t *self, const dsvc_sock_t *s, uint32_t from, uint16_t 
                     uint64_t pdu, uint64_t parent)
 {
     if (!ls_log_on(self->io.log, LS_LOG_PDU))
-        return;
+        return; /* not a drop: only the log line is skipped */
     char sum[400], a[16];
     int rc = dns_parse(msg, len, self->m);
     if (rc == DNS_OK)
@@ -179,8 +179,11 @@ int dsvc_tcp_frames(dsvc_t *self, dsvc_sock_t *s, const uint8_t *data, size_t le
         return -1;
     }
     uint8_t *nb = realloc(s->rx, s->rxlen + len ? s->rxlen + len : 1);
-    if (!nb)
+    if (!nb) {
+        ls_drop(self->io.log, self->io.counters, &(ls_logev_t){.now_ns = self->now, .layer = "dns", .dir = "up",
+                .pdu = pdu}, "dns.drop.nomem", "sock %u: no memory for %zu stream bytes", s->id, len);
         return -1;
+    }
     s->rx = nb;
     memcpy(s->rx + s->rxlen, data, len);
     s->rxlen += len;
@@ -191,8 +194,11 @@ int dsvc_tcp_frames(dsvc_t *self, dsvc_sock_t *s, const uint8_t *data, size_t le
             break;
         /* hand a copy out: fn may send on s, or close it */
         uint8_t *one = malloc(mlen ? mlen : 1);
-        if (!one)
+        if (!one) {
+            ls_drop(self->io.log, self->io.counters, &(ls_logev_t){.now_ns = self->now, .layer = "dns", .dir = "up",
+                    .pdu = pdu}, "dns.drop.nomem", "sock %u: no memory for a %zu-byte message", s->id, mlen);
             return -1;
+        }
         memcpy(one, s->rx + 2, mlen);
         memmove(s->rx, s->rx + 2 + mlen, s->rxlen - 2 - mlen);
         s->rxlen -= 2 + mlen;
@@ -393,7 +399,7 @@ static void s_event(dsvc_t *self, const Ls__Envelope *env)
             if (e->ev == LS__SOCK_EVENT__EV__CLOSED && !err)
                 err = ECONNRESET; /* the server closed before answering */
             s_cli_failed(self, s, err); /* the owner cancels: that closes the socket */
-            return;
+            return; /* not a drop: the event is consumed by the query's owner */
         }
         if (s->kind == SK_SRV_CONN) {
             dsvc_server_forget(self, s->id);
@@ -401,7 +407,7 @@ static void s_event(dsvc_t *self, const Ls__Envelope *env)
                 s_close(self, s); /* the client's FIN: close our side too */
             else
                 dsvc_sock_free(self, s);
-            return;
+            return; /* not a drop: the event ends the server connection */
         }
         ls_logev(self->io.log, LS_LOG_ERROR, &(ls_logev_t){.now_ns = self->now, .layer = "dns", .ev = "error"},
                  "port 53 (%s): %s; retrying when transport-svc answers the next HELLO",

@@ -80,7 +80,9 @@ def check(path):
             if k < len(body) and body[k] == "{":
                 block = body[k + 1:close(body, k, "{", "}")]
             else:
-                block = body[k:body.find(";", k) + 1]
+                semi = body.find(";", k)
+                eol = body.find("\n", semi)
+                block = body[k:eol if eol >= 0 else len(body)]  # the statement and its line's comment
             if not re.search(r"\breturn\s*;", block):
                 continue
             before = block.split("return")[0]
